@@ -1,0 +1,282 @@
+"""The `interviewer` command: index, inspect and validate the bank, grade answers, evaluate, practise, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from interviewer.config import Settings
+from interviewer.errors import ContentError, InterviewerError
+from interviewer.models import Grade, QuestionType, SessionConfig
+
+app = typer.Typer(help="A mock interviewer for machine-learning jobs.", no_args_is_help=True, add_completion=False)
+bank_app = typer.Typer(help="Inspect and check the question bank.", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
+
+
+def _services() -> Any:
+    from interviewer.services import Services
+
+    return Services.from_settings(Settings())
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def index() -> None:
+    """Build or refresh the question index (only changed entries are embedded)."""
+    try:
+        report = _services().index()
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"added {len(report.added)}  updated {len(report.updated)}  "
+        f"unchanged {len(report.unchanged)}  removed {len(report.removed)}"
+        + ("  (rebuilt for a new embedding model)" if report.rebuilt else "")
+    )
+
+
+@bank_app.command("list")
+def bank_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every entry: id, question, type, topic, difficulty and sources."""
+    try:
+        bank = _services().bank
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    rows = [
+        {
+            "id": e.id,
+            "question": e.question,
+            "type": e.type.value,
+            "topic": e.topic,
+            "difficulty": e.difficulty,
+            "sources": [s.model_dump() for s in e.sources],
+        }
+        for e in sorted(bank.entries.values(), key=lambda e: (e.topic, e.id))
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:<48} {row['type']:<14} {row['topic']:<26} d{row['difficulty']}  {row['question']}")
+    typer.echo(f"{len(rows)} entries")
+
+
+@bank_app.command("validate")
+def bank_validate() -> None:
+    """Check every bank and rubric file; exit 1 listing each problem's file, entry and field."""
+    from interviewer.content import load_bank
+
+    settings = Settings()
+    try:
+        bank = load_bank(settings.bank_dir, settings.rubrics_dir)
+    except ContentError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"OK: {len(bank)} entries and {len(bank.rubrics)} rubrics are valid.")
+
+
+@bank_app.command("schema")
+def bank_schema() -> None:
+    """Print the JSON Schema of a bank entry, for editor validation."""
+    from interviewer.models import BankEntry
+
+    _print_json({"type": "array", "items": BankEntry.model_json_schema()})
+
+
+def _read_answer(answer: str | None, answer_file: str | None) -> str:
+    if (answer is None) == (answer_file is None):
+        raise _fail("Give the answer with exactly one of --answer TEXT or --answer-file FILE (use - for stdin).")
+    if answer is not None:
+        return answer
+    assert answer_file is not None
+    if answer_file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(answer_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"Cannot read the answer file {answer_file}: {exc}. Check the path and that it is UTF-8 text.") from None
+
+
+def grade_to_json(grade: Grade) -> dict[str, Any]:
+    return grade.model_dump(mode="json")
+
+
+def _print_grade(grade: Grade) -> None:
+    if grade.reference_id:
+        similarity = f" (similarity {grade.reference_similarity:.2f})" if grade.reference_similarity is not None else ""
+        typer.echo(f"Graded against bank entry {grade.reference_id}{similarity}.")
+    typer.secho(f"Score: {grade.score}/10  [{grade.grader} grader]", bold=True)
+    if grade.flags:
+        typer.echo(f"Flags: {', '.join(grade.flags)}")
+    for c in grade.criteria:
+        typer.echo(f"  {c.name:<28} level {c.level}/3  {c.score:>4}/10  {c.rationale}")
+    typer.echo("Key points:")
+    for k in grade.key_points:
+        evidence = f'\n      evidence: "{k.evidence}"' if k.evidence else ""
+        typer.echo(f"  [{k.status:^7}] {k.text}{evidence}")
+    for m in grade.misconceptions:
+        typer.echo(f'Misconception: "{m.evidence}"\n  {m.correction}')
+    typer.echo(f"\n{grade.feedback.summary}")
+
+
+@app.command()
+def grade(
+    question_id: Annotated[str | None, typer.Option(help="Grade against this bank entry.")] = None,
+    question: Annotated[str | None, typer.Option(help="A question in your words; the nearest entry is used.")] = None,
+    reference: Annotated[str | None, typer.Option(help="With --question: grade ad hoc against this answer.")] = None,
+    answer: Annotated[str | None, typer.Option(help="The answer to grade.")] = None,
+    answer_file: Annotated[str | None, typer.Option(help="Read the answer from a file, or - for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the grade as JSON.")] = False,
+) -> None:
+    """Grade one answer against a bank entry, the nearest bank entry, or a reference you give."""
+    if (question_id is None) == (question is None):
+        raise _fail("Give exactly one of --question-id ID or --question TEXT.")
+    if reference is not None and question is None:
+        raise _fail("--reference goes with --question TEXT, not with --question-id.")
+    text = _read_answer(answer, answer_file)
+    services = _services()
+    try:
+        if question_id is not None:
+            ref, rubric = services.reference_for_id(question_id)
+        elif reference is not None:
+            assert question is not None
+            ref, rubric = services.ad_hoc_reference(question, reference)
+        else:
+            assert question is not None
+            ref, rubric = services.reference_for_question(question)
+        if len(text) > services.settings.max_answer_chars:
+            raise InterviewerError(
+                f"The answer is {len(text):,} characters; the limit is {services.settings.max_answer_chars:,}. "
+                "Shorten it, or raise INTERVIEWER_MAX_ANSWER_CHARS."
+            )
+        result = services.grader.grade(ref, text, rubric)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _print_json(grade_to_json(result))
+    else:
+        _print_grade(result)
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="JSONL records: question, reference, answer, score, max_score.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write each record back with our score added.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N records.")] = None,
+) -> None:
+    """Grade human-scored answers and report agreement: Pearson, Spearman, per-question r, RMSE, QWK."""
+    from rich.progress import Progress
+
+    from interviewer import evaluation
+
+    services = _services()
+    try:
+        records = evaluation.read_records(data)[:limit]
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+
+    def grade_record(record: dict[str, Any]) -> Grade:
+        if record.get("reference"):
+            ref, rubric = services.ad_hoc_reference(record["question"], record["reference"])
+        else:
+            ref, rubric = services.reference_for_question(record["question"])
+        return services.grader.grade(ref, record["answer"], rubric)
+
+    predicted: list[float] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        with Progress(console=_stderr_console(), transient=True) as progress:
+            task = progress.add_task("Grading", total=len(records))
+            for record, result in evaluation.evaluate(records, grade_record):
+                ours = evaluation.rescale(result, float(record["max_score"]))
+                predicted.append(ours)
+                rows.append(
+                    {
+                        **record,
+                        "predicted_score": round(ours, 3),
+                        "grader": result.grader,
+                        "flags": result.flags,
+                        "reference_id": result.reference_id,
+                    }
+                )
+                progress.advance(task)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    figures = evaluation.metrics(records, predicted)
+    if out:
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    if as_json:
+        _print_json({"data": str(data), "grader": services.grader.name, **figures.as_dict()})
+        return
+    typer.echo(f"{data}: {figures.n} answers, {figures.questions} questions, {services.grader.name} grader")
+    for name, value in figures.as_dict().items():
+        if name not in ("n", "questions"):
+            typer.echo(f"  {name:<22} {value:.3f}")
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+def practice(
+    topic: Annotated[list[str] | None, typer.Option(help="Only these topics (repeatable).")] = None,
+    type_: Annotated[list[QuestionType] | None, typer.Option("--type", help="Only these question types.")] = None,
+    difficulty: Annotated[list[int] | None, typer.Option(help="Only these difficulties, 1-3.")] = None,
+    questions: Annotated[int, typer.Option(help="How many questions.")] = 3,
+    follow_ups: Annotated[int, typer.Option(min=0, max=3, help="Follow-ups per question, 0-3.")] = 1,
+    mode: Annotated[str, typer.Option(help="study (feedback after each answer) or exam (at the end).")] = "study",
+    seed: Annotated[int | None, typer.Option(help="Seed the question choice.")] = None,
+    save: Annotated[Path | None, typer.Option(help="Write the transcript here (.md or .json).")] = None,
+) -> None:
+    """A text interview in the terminal. Type your answer and finish it with an empty line.
+
+    Commands: /skip, /hint, /repeat, /idk (I don't know), /end.
+    """
+    from interviewer.terminal import run_practice
+
+    if mode not in ("study", "exam"):
+        raise _fail("--mode must be study or exam.")
+    config = SessionConfig(
+        topics=topic or [],
+        types=type_ or [],
+        difficulties=difficulty or [],
+        num_questions=questions,
+        max_follow_ups=follow_ups,
+        mode=mode,  # type: ignore[arg-type]
+        seed=seed,
+    )
+    try:
+        run_practice(_services(), config, save)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind; default 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default 7860.")] = None,
+) -> None:
+    """Start the web page (app.py's Gradio app)."""
+    from interviewer.web import launch
+
+    launch(_services(), host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

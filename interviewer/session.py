@@ -1,0 +1,239 @@
+"""An interview session: the policy's moves carried out against the bank and a grader.
+
+The UI and the terminal both drive a `Session` the same way: `start()`, then `answer(text)` or
+`command(name)` until `finished`. Each call returns the interviewer's new turns; the whole history is in
+`transcript`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from interviewer import policy
+from interviewer.content import Bank
+from interviewer.errors import AnswerRejectedError, InterviewerError
+from interviewer.grading import Grader
+from interviewer.models import (
+    BankEntry,
+    Grade,
+    KeyPointResult,
+    QuestionRecord,
+    Reference,
+    SessionConfig,
+    Transcript,
+    Turn,
+)
+from interviewer.store import QuestionFilter, QuestionStore
+
+FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
+
+
+class Session:
+    def __init__(
+        self,
+        bank: Bank,
+        store: QuestionStore,
+        grader: Grader,
+        config: SessionConfig,
+        max_answer_chars: int = 8000,
+        session_id: str | None = None,
+    ):
+        self.bank = bank
+        self.store = store
+        self.grader = grader
+        self.config = config
+        self.max_answer_chars = max_answer_chars
+        self.transcript = Transcript(
+            session_id=session_id or uuid.uuid4().hex[:12],
+            config=config,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        self._state: policy.PolicyState | None = None
+        self._target: KeyPointResult | None = None  # the key point the pending follow-up asks about
+
+    # --- public API ---------------------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.transcript.finished
+
+    @property
+    def current(self) -> QuestionRecord | None:
+        if self._state and self._state.current and self.transcript.questions:
+            return self.transcript.questions[-1]
+        return None
+
+    def start(self) -> list[Turn]:
+        queue = self._choose_questions()
+        if not queue:
+            raise InterviewerError(
+                "No questions match these settings. Choose more topics, types or difficulties, and try again."
+            )
+        self._state, move = policy.start(queue, self.config.max_follow_ups)
+        return self._carry_out(move)
+
+    def answer(self, text: str) -> list[Turn]:
+        """Grade a reply to the open question or follow-up and return what the interviewer says next."""
+        self._require_open()
+        if len(text) > self.max_answer_chars:
+            raise AnswerRejectedError(
+                f"Your answer is {len(text):,} characters; the limit is {self.max_answer_chars:,}. "
+                "Shorten it and send it again (your text has not been discarded)."
+            )
+        record = self._record()
+        said = Turn(role="candidate", kind="answer", text=text)
+        record.turns.append(said)
+        entry = self.bank.get(record.entry_id)
+        rubric = self.bank.rubric_for(entry.type, entry.rubric)
+        assert self._state is not None
+        if self._target is None:
+            grade = self.grader.grade(Reference.from_entry(entry), text, rubric)
+            record.main_grade = grade
+        else:
+            grade = self.grader.grade(self._follow_up_reference(entry, self._target), text, rubric)
+            record.follow_up_grades.append(grade)
+        said.grade = grade
+        record.score = question_score(record)
+        turns = [self._say("feedback", feedback_text(grade), grade=grade)] if self.config.mode == "study" else []
+        self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
+        return turns + self._carry_out(move)
+
+    def command(self, name: policy.Command) -> list[Turn]:
+        self._require_open()
+        record = self._record()
+        assert self._state is not None
+        if name == "skip":
+            record.turns.append(Turn(role="candidate", kind="skip", text="(skipped)"))
+            record.skipped = record.main_grade is None
+        elif name == "dont_know":
+            record.turns.append(Turn(role="candidate", kind="dont_know", text="I don't know."))
+        elif name == "end":
+            record.turns.append(Turn(role="candidate", kind="end", text="(ended the interview)"))
+        turns: list[Turn] = []
+        if name in ("skip", "dont_know") and self.config.mode == "study" and record.main_grade is None:
+            entry = self.bank.get(record.entry_id)
+            turns.append(self._say("feedback", f"Here is what a strong answer covers:\n\n{entry.reference_answer}"))
+        self._state, move = policy.on_command(self._state, name)
+        return turns + self._carry_out(move)
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _choose_questions(self) -> tuple[str, ...]:
+        if self.config.question_ids:
+            for entry_id in self.config.question_ids:
+                self.bank.get(entry_id)  # unknown ids fail here, with the clear error
+            return policy.plan(self.config.question_ids, self.config.num_questions, keep_order=True)
+        spec = QuestionFilter(
+            topics=self.config.topics,
+            types=[t.value for t in self.config.types],
+            difficulties=self.config.difficulties,
+        )
+        return policy.plan(self.store.filter(spec), self.config.num_questions, seed=self.config.seed)
+
+    def _require_open(self) -> None:
+        if self._state is None:
+            raise InterviewerError("The session has not started yet; call start() first.")
+        if self.finished:
+            raise InterviewerError("This interview has ended. Start a new session to practise again.")
+
+    def _record(self) -> QuestionRecord:
+        record = self.current
+        if record is None:
+            raise InterviewerError("There is no open question.")
+        return record
+
+    def _say(self, kind: str, text: str, **extra: object) -> Turn:
+        turn = Turn(role="interviewer", kind=kind, text=text, **extra)  # type: ignore[arg-type]
+        if self.transcript.questions and not self.finished:
+            self.transcript.questions[-1].turns.append(turn)
+        return turn
+
+    def _carry_out(self, move: policy.Move) -> list[Turn]:
+        if move.kind == "finish":
+            self._target = None
+            self.transcript.finished = True
+            self.transcript.ended_at = datetime.now(UTC).isoformat(timespec="seconds")
+            return [
+                Turn(
+                    role="interviewer",
+                    kind="end",
+                    text=f"That's the end of the interview. Your overall score is {self.transcript.overall_score}/10.",
+                )
+            ]
+        assert move.entry_id is not None
+        entry = self.bank.get(move.entry_id)
+        if move.kind == "ask":
+            self._target = None
+            self.transcript.questions.append(
+                QuestionRecord(
+                    entry_id=entry.id,
+                    question=entry.question,
+                    topic=entry.topic,
+                    type=entry.type,
+                    difficulty=entry.difficulty,
+                )
+            )
+            number = len(self.transcript.questions)
+            total = number + (len(self._state.queue) if self._state else 0)
+            return [self._say("question", f"Question {number} of {total}: {entry.question}")]
+        if move.kind == "follow_up":
+            assert move.key_point is not None and move.key_point.probe
+            self._target = move.key_point
+            return [self._say("follow_up", move.key_point.probe, key_point=move.key_point.text)]
+        if move.kind == "hint":
+            self._record().hints += 1
+            return [self._say("hint", hint_text(entry, move.hint_level))]
+        asked = self._target.probe if self._target and self._target.probe else entry.question
+        return [self._say("repeat", asked)]
+
+    @staticmethod
+    def _follow_up_reference(entry: BankEntry, target: KeyPointResult) -> Reference:
+        reference = Reference.from_entry(entry)
+        point = next(k for k in entry.key_points if k.text == target.text)
+        return reference.model_copy(update={"question": target.probe or entry.question, "key_points": [point]})
+
+    @staticmethod
+    def _main_grade_with_follow_ups(record: QuestionRecord) -> Grade:
+        """The main grade, with key points recovered in follow-ups marked covered so they are not asked again."""
+        assert record.main_grade is not None or record.follow_up_grades
+        base = record.main_grade or record.follow_up_grades[0]
+        recovered = {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
+        points = [k.model_copy(update={"status": "covered"}) if k.text in recovered else k for k in base.key_points]
+        return base.model_copy(update={"key_points": points})
+
+
+def question_score(record: QuestionRecord) -> float:
+    """The main answer's score, plus half the share of key points recovered in follow-ups."""
+    if record.main_grade is None:
+        return 0.0
+    main = record.main_grade
+    total = sum(k.weight for k in main.key_points) or 1.0
+    missed = {k.text: k.weight for k in main.key_points if k.status != "covered"}
+    recovered = {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
+    bonus = 10 * FOLLOW_UP_CREDIT * sum(w for t, w in missed.items() if t in recovered) / total
+    return round(min(10.0, main.score + bonus), 1)
+
+
+def feedback_text(grade: Grade) -> str:
+    lines = [f"**Score: {grade.score}/10** ({grade.grader} grader). {grade.feedback.summary}"]
+    if grade.fallback_reason:
+        lines.append(f"_The LLM grader was unavailable ({grade.fallback_reason}); graded offline._")
+    covered = [k for k in grade.key_points if k.status == "covered"]
+    if covered:
+        lines.append("Covered: " + "; ".join(k.text for k in covered))
+    missed = [k for k in grade.key_points if k.status != "covered"]
+    if missed:
+        lines.append("Missing or partial: " + "; ".join(f"{k.text} ({k.status})" for k in missed))
+    for m in grade.misconceptions:
+        lines.append(f"Careful: you said “{m.evidence}”. {m.correction}")
+    return "\n\n".join(lines)
+
+
+def hint_text(entry: BankEntry, level: int) -> str:
+    if level == 1:
+        return f"Hint: {entry.tip}"
+    probes = [k.probe for k in sorted(entry.key_points, key=lambda k: -k.weight) if k.probe]
+    if level - 2 < len(probes):
+        return f"Hint: think about this: {probes[level - 2]}"
+    return "No more hints for this question. Give it your best try, or skip it."

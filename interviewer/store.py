@@ -1,0 +1,276 @@
+"""The question index: bank entries embedded into ChromaDB, kept in step with the bank files.
+
+Each entry is stored twice, as its question and as its reference answer, so retrieval can match either a
+question someone typed or a topic they describe. Every record carries the entry's content hash; the
+collection carries the embedder's id. `sync` re-embeds only entries whose hash changed, deletes entries
+that left the bank, and rebuilds everything when the embedder changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from interviewer.embeddings import Embedder
+from interviewer.errors import IndexNotReadyError
+from interviewer.models import BankEntry, SearchHit
+
+RecordKind = Literal["question", "reference"]
+
+
+def content_hash(entry: BankEntry) -> str:
+    """Changes whenever anything that is embedded or filtered on changes."""
+    payload = json.dumps(
+        [entry.question, entry.reference_answer, entry.topic, entry.type.value, entry.difficulty],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+    @property
+    def embedded(self) -> int:
+        return len(self.added) + len(self.updated)
+
+    def summary(self) -> str:
+        head = "Rebuilt the index for a new embedding model. " if self.rebuilt else ""
+        return (
+            f"{head}added {len(self.added)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}, removed {len(self.removed)}"
+        )
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    topics: Sequence[str] = ()
+    types: Sequence[str] = ()
+    difficulties: Sequence[int] = ()
+    exclude_ids: Sequence[str] = ()
+
+
+class QuestionStore(ABC):
+    """Where bank entries are indexed and found."""
+
+    @abstractmethod
+    def sync(self, entries: Iterable[BankEntry]) -> IndexReport:
+        """Make the index hold exactly `entries`, embedding only what changed."""
+
+    @abstractmethod
+    def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
+        """The `k` entries nearest to `text`, most similar first."""
+
+    @abstractmethod
+    def filter(self, spec: QuestionFilter) -> list[str]:
+        """Ids of the entries matching `spec`, in a stable order."""
+
+
+def _entry_metadata(entry: BankEntry, digest: str, kind: RecordKind) -> dict[str, Any]:
+    return {
+        "entry_id": entry.id,
+        "kind": kind,
+        "hash": digest,
+        "topic": entry.topic,
+        "type": entry.type.value,
+        "difficulty": entry.difficulty,
+    }
+
+
+def _where(spec: QuestionFilter) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [{"kind": "question"}]
+    if spec.topics:
+        clauses.append({"topic": {"$in": list(spec.topics)}})
+    if spec.types:
+        clauses.append({"type": {"$in": list(spec.types)}})
+    if spec.difficulties:
+        clauses.append({"difficulty": {"$in": list(spec.difficulties)}})
+    if spec.exclude_ids:
+        clauses.append({"entry_id": {"$nin": list(spec.exclude_ids)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaQuestionStore(QuestionStore):
+    """ChromaDB, embedded (`PersistentClient`) or a server (`HttpClient`). Vectors always come from our embedder.
+
+    The client is created on first use, so building the store never touches disk or network.
+    """
+
+    def __init__(self, embedder: Embedder, client_factory: Any, collection_name: str = "questions"):
+        self.embedder = embedder
+        self._client_factory = client_factory
+        self.collection_name = collection_name
+        self._client: Any = None
+        self._collection: Any = None
+
+    @classmethod
+    def embedded(cls, embedder: Embedder, path: str, collection_name: str = "questions") -> ChromaQuestionStore:
+        def factory() -> Any:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+
+        return cls(embedder, factory, collection_name)
+
+    @classmethod
+    def server(cls, embedder: Embedder, host: str, port: int, collection_name: str = "questions") -> ChromaQuestionStore:
+        def factory() -> Any:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            return chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+
+        return cls(embedder, factory, collection_name)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def _open(self, create: bool) -> Any:
+        if self._collection is not None:
+            return self._collection
+        metadata = {"embedder": self.embedder.id, "hnsw:space": "cosine"}
+        if create:
+            self._collection = self.client.get_or_create_collection(
+                self.collection_name, metadata=metadata, embedding_function=None
+            )
+        else:
+            try:
+                self._collection = self.client.get_collection(self.collection_name, embedding_function=None)
+            except Exception as exc:
+                raise IndexNotReadyError(f"collection {self.collection_name!r} not found ({exc})") from exc
+            indexed_with = (self._collection.metadata or {}).get("embedder")
+            if indexed_with != self.embedder.id:
+                self._collection = None
+                raise IndexNotReadyError(
+                    f"it was built with embedding model {indexed_with!r}, but {self.embedder.id!r} is configured"
+                )
+        return self._collection
+
+    def _existing_hashes(self, collection: Any) -> dict[str, str]:
+        found = collection.get(where={"kind": "question"}, include=["metadatas"])
+        return {m["entry_id"]: m["hash"] for m in found["metadatas"]}
+
+    def sync(self, entries: Iterable[BankEntry]) -> IndexReport:
+        report = IndexReport()
+        collection = self._open(create=True)
+        if (collection.metadata or {}).get("embedder") != self.embedder.id:
+            self.client.delete_collection(self.collection_name)
+            self._collection = None
+            collection = self._open(create=True)
+            report.rebuilt = True
+        wanted = {e.id: e for e in entries}
+        existing = self._existing_hashes(collection)
+
+        report.removed = sorted(set(existing) - set(wanted))
+        if report.removed:
+            collection.delete(where={"entry_id": {"$in": report.removed}})
+
+        changed: list[tuple[BankEntry, str]] = []
+        for entry_id, entry in wanted.items():
+            digest = content_hash(entry)
+            if entry_id not in existing:
+                report.added.append(entry_id)
+            elif existing[entry_id] != digest:
+                report.updated.append(entry_id)
+            else:
+                report.unchanged.append(entry_id)
+                continue
+            changed.append((entry, digest))
+
+        if changed:
+            texts = [e.question for e, _ in changed] + [e.reference_answer for e, _ in changed]
+            vectors = self.embedder.embed(texts)
+            n = len(changed)
+            collection.upsert(
+                ids=[f"{e.id}#question" for e, _ in changed] + [f"{e.id}#reference" for e, _ in changed],
+                embeddings=vectors,
+                documents=texts,
+                metadatas=[_entry_metadata(e, d, "question") for e, d in changed]
+                + [_entry_metadata(e, d, "reference") for e, d in changed],
+            )
+            assert vectors.shape[0] == 2 * n
+        return report
+
+    def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
+        collection = self._open(create=False)
+        vector = self.embedder.embed([text])
+        result = collection.query(
+            query_embeddings=vector, n_results=k, where={"kind": kind}, include=["metadatas", "distances", "documents"]
+        )
+        hits = []
+        for meta, distance, document in zip(
+            result["metadatas"][0], result["distances"][0], result["documents"][0], strict=True
+        ):
+            hits.append(SearchHit(entry_id=meta["entry_id"], question=document, similarity=round(1.0 - distance, 4)))
+        return hits
+
+    def filter(self, spec: QuestionFilter) -> list[str]:
+        collection = self._open(create=False)
+        found = collection.get(where=_where(spec), include=["metadatas"])
+        return sorted(m["entry_id"] for m in found["metadatas"])
+
+    def count(self) -> int:
+        return int(self._open(create=False).count()) // 2
+
+
+class InMemoryQuestionStore(QuestionStore):
+    """A small exact store over the same embedder, for unit tests of the layers above the index."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.entries: dict[str, BankEntry] = {}
+        self.vectors: dict[tuple[str, RecordKind], np.ndarray] = {}
+        self.searches: list[str] = []
+
+    def sync(self, entries: Iterable[BankEntry]) -> IndexReport:
+        wanted = {e.id: e for e in entries}
+        report = IndexReport(
+            added=sorted(set(wanted) - set(self.entries)), removed=sorted(set(self.entries) - set(wanted))
+        )
+        for entry_id, entry in wanted.items():
+            if entry_id in self.entries and content_hash(self.entries[entry_id]) == content_hash(entry):
+                report.unchanged.append(entry_id)
+                continue
+            if entry_id in self.entries:
+                report.updated.append(entry_id)
+            q, a = self.embedder.embed([entry.question, entry.reference_answer])
+            self.vectors[(entry_id, "question")] = q
+            self.vectors[(entry_id, "reference")] = a
+        self.entries = wanted
+        return report
+
+    def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
+        self.searches.append(text)
+        query = self.embedder.embed([text])[0]
+        scored = [
+            (float(self.vectors[(entry_id, kind)] @ query), entry_id) for entry_id in self.entries
+        ]
+        scored.sort(reverse=True)
+        return [
+            SearchHit(entry_id=i, question=self.entries[i].question, similarity=round(s, 4)) for s, i in scored[:k]
+        ]
+
+    def filter(self, spec: QuestionFilter) -> list[str]:
+        return sorted(
+            e.id
+            for e in self.entries.values()
+            if (not spec.topics or e.topic in spec.topics)
+            and (not spec.types or e.type.value in spec.types)
+            and (not spec.difficulties or e.difficulty in spec.difficulties)
+            and e.id not in spec.exclude_ids
+        )
