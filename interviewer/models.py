@@ -40,6 +40,13 @@ class KeyPoint(_Content):
     weight: float = Field(default=1.0, gt=0, le=5)
     probe: NonEmpty | None = None
 
+    @field_validator("probe")
+    @classmethod
+    def _probe_is_a_question(cls, probe: str | None) -> str | None:
+        if probe is not None and not probe.rstrip().endswith("?"):
+            raise ValueError(f"a probe must be a question ending in '?', got {probe!r}")
+        return probe
+
 
 class Misconception(_Content):
     """A wrong claim candidates commonly make, phrased the way a candidate would say it."""

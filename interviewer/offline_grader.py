@@ -44,7 +44,7 @@ class OfflineThresholds:
     off_topic: float = 0.20  # best relevance of the whole answer below this: off-topic
     relevant_span: float = 0.30  # a span at least this close to the reference counts towards focus
     misconception: float = 0.78
-    misconception_margin: float = 0.05
+    misconception_margin: float = 0.03  # how much closer to a key point a span may be and still be wrong
     coverage_gate: float = 0.70  # accuracy and focus are only fully credited once this much is covered
 
 
@@ -109,7 +109,7 @@ class OfflineGrader(Grader):
                 best_point = int(np.argmax(point_sims[row]))
                 if (
                     sim >= self.t.misconception
-                    and sim > float(point_sims[row, best_point]) + self.t.misconception_margin
+                    and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
                     and _closer_in_wording(spans[usable_idx[row]].text, misconception.text, points[best_point].text)
                 ):
                     blocked.add(row)
@@ -139,7 +139,7 @@ class OfflineGrader(Grader):
                     weight=point.weight,
                     status=status,
                     evidence=spans[usable_idx[row]].text if status != "missing" and row >= 0 else None,
-                    similarity=round(sim, 3),
+                    similarity=round(max(sim, 0.0), 3),
                     probe=point.probe,
                 )
             )
@@ -214,6 +214,7 @@ class OfflineGrader(Grader):
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:
-    """Embeddings barely tell "A is X" from "A is not X"; ask the words too before calling a claim wrong."""
-    words = content_stems(span)
-    return len(words & content_stems(wrong)) > len(words & content_stems(right))
+    """Embeddings barely tell "A is X" from "A is Y" when X and Y are swapped definitions; the words that set
+    the wrong claim apart from the right one decide."""
+    words, wrong_words, right_words = content_stems(span), content_stems(wrong), content_stems(right)
+    return len(words & (wrong_words - right_words)) > len(words & (right_words - wrong_words))

@@ -54,7 +54,8 @@ def to_markdown(transcript: Transcript) -> str:
     ]
     for n, q in enumerate(transcript.questions, start=1):
         status = "skipped" if q.skipped else f"{q.score}/10"
-        lines.append(f"| {n} | {q.question.replace('|', '\\|')} | {q.topic} | {status} |")
+        question = q.question.replace("|", "\\|")
+        lines.append(f"| {n} | {question} | {q.topic} | {status} |")
     lines.append("")
     for n, q in enumerate(transcript.questions, start=1):
         lines += [f"## {n}. {q.question}", "", f"*{q.type.value}, {q.topic}, difficulty {q.difficulty}*", ""]

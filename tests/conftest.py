@@ -1,0 +1,98 @@
+"""Shared fixtures: the real MiniLM model (loaded once), a deterministic fake embedder, and a network guard."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import re
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+from interviewer.config import PROJECT_DIR, Settings  # noqa: E402
+from interviewer.content import Bank, load_bank  # noqa: E402
+from interviewer.embeddings import Embedder, SentenceTransformerEmbedder  # noqa: E402
+
+ROOT = PROJECT_DIR
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0] if isinstance(address, tuple) else None
+    if host in ("localhost", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection that leaves this machine fails the test that made it."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        if not _is_local(address):
+            raise NetworkBlocked(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic bag-of-words vectors: texts sharing words are similar. Records every batch it embeds."""
+
+    id = "fake-bow-64"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    @property
+    def dim(self) -> int:
+        return 64
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(list(texts))
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1
+            out[row] /= max(np.linalg.norm(out[row]), 1e-9)
+        return out
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    model = SentenceTransformerEmbedder()
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def bank() -> Bank:
+    return load_bank(ROOT / "bank", ROOT / "rubrics")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]

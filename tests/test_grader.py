@@ -1,0 +1,195 @@
+"""The offline grader with the real model: ordering of answers, each guard, verbatim evidence, misconceptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.grading import is_verbatim, key_points_of
+from interviewer.models import KeyPoint, Misconception, QuestionType, Reference
+from interviewer.offline_grader import OfflineGrader
+
+BIAS_VARIANCE = Reference(
+    question="Explain the bias-variance trade-off.",
+    reference_answer=(
+        "Bias is error from wrong assumptions: a model too simple to capture the pattern underfits. Variance is "
+        "error from sensitivity to the particular training sample: a model too flexible overfits. Making a model "
+        "more complex lowers bias and raises variance, so we pick the complexity that minimises validation error, "
+        "using regularisation, more data or ensembles to control variance."
+    ),
+    key_points=[
+        KeyPoint(text="Bias is error from overly simple assumptions, which causes underfitting.", weight=2,
+                 probe="What kind of error does a too-simple model make?"),
+        KeyPoint(text="Variance is error from sensitivity to the training data, which causes overfitting.", weight=2,
+                 probe="What goes wrong when a model is very flexible?"),
+        KeyPoint(text="Increasing model complexity lowers bias but raises variance.", weight=1,
+                 probe="How do bias and variance change as the model gets more complex?"),
+        KeyPoint(text="Regularisation, more data or ensembling reduce variance.", weight=1,
+                 probe="How would you reduce variance?"),
+    ],
+)
+
+GRADIENT_DESCENT = Reference(
+    question="How does gradient descent work?",
+    reference_answer=(
+        "Gradient descent minimises a loss by repeatedly moving the parameters a small step against the gradient. "
+        "The learning rate sets the step size: too large diverges, too small is slow. Stochastic and mini-batch "
+        "variants estimate the gradient from a sample of the data to make each step cheap."
+    ),
+    key_points=[
+        KeyPoint(text="It updates the parameters in the direction opposite to the gradient of the loss.", weight=2,
+                 probe="Which direction do the parameters move in each step?"),
+        KeyPoint(text="The learning rate controls the step size; too large diverges and too small is slow.",
+                 weight=1, probe="What does the learning rate do?"),
+        KeyPoint(text="Stochastic or mini-batch gradient descent uses a sample of the data for each step.",
+                 weight=1, probe="How do you make each step cheaper on a large dataset?"),
+    ],
+)
+
+ANSWERS = {
+    "bias-variance": (
+        BIAS_VARIANCE,
+        {
+            "full": "Bias is the error you get when the model is too simple for the data, so it underfits. "
+            "Variance is the error from the model being too sensitive to the training set, so it overfits. "
+            "As you make the model more complex, bias goes down but variance goes up. "
+            "You can reduce variance with regularisation, more training data or bagging.",
+            "partial": "Bias means the model is too simple and underfits the data.",
+            "wrong": "Bias is when the dataset has more men than women in it. Variance is the spread of the labels.",
+        },
+    ),
+    "gradient-descent": (
+        GRADIENT_DESCENT,
+        {
+            "full": "You compute the gradient of the loss and move the weights a small step in the opposite "
+            "direction, over and over. The learning rate decides how big the step is; if it is too big the loss "
+            "diverges and if it is too small training is slow. With mini-batch SGD each step uses a small random "
+            "batch of the data, so steps are cheap.",
+            "partial": "It moves the weights against the gradient of the loss until it converges.",
+            "wrong": "Gradient descent sorts the features by importance and removes the least useful ones.",
+        },
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def grader(embedder) -> OfflineGrader:
+    return OfflineGrader(embedder)
+
+
+@pytest.fixture(scope="module")
+def concept_rubric(bank):
+    return bank.rubric_for(QuestionType.CONCEPT)
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_full_beats_partial_beats_wrong_beats_empty(name: str, grader, concept_rubric) -> None:
+    reference, answers = ANSWERS[name]
+    scores = {kind: grader.grade(reference, text, concept_rubric).score for kind, text in answers.items()}
+    scores["empty"] = grader.grade(reference, "", concept_rubric).score
+    assert scores["full"] > scores["partial"] > scores["wrong"] >= scores["empty"] == 0, scores
+    assert scores["full"] >= 7
+
+
+def test_ordering_on_a_shipped_entry(bank, grader) -> None:
+    entry = bank.get("precision-vs-recall")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    full = (
+        "Precision is the fraction of predicted positives that are actually positive, TP/(TP+FP). Recall is the "
+        "fraction of actual positives that the model catches, TP/(TP+FN). Raising the threshold usually increases "
+        "precision and lowers recall. For cancer screening recall matters more, for spam filtering precision. "
+        "F1, the harmonic mean, combines them."
+    )
+    partial = "Precision is how many of the things we predicted positive are really positive."
+    wrong = "Precision is how accurate the model is overall and recall is how fast it runs at inference time."
+    s_full, s_partial, s_wrong = (grader.grade(reference, a, rubric).score for a in (full, partial, wrong))
+    assert s_full > s_partial > s_wrong
+
+
+@pytest.mark.parametrize(
+    ("answer", "flag"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        (".", "near_empty"),
+        (":", "near_empty"),
+        ("Let's think step by step.", "near_empty"),
+        ("Let's solve this step by step", "near_empty"),
+        ("I don't know", "dont_know"),
+        ("Explain the bias-variance trade-off.", "copies_question"),
+        ("The bias-variance trade-off: explain it. Bias, variance, trade-off.", "copies_question"),
+        ("I love hiking in the mountains and cooking pasta with my family on Sundays.", "off_topic"),
+    ],
+)
+def test_guards_give_zero_with_a_flag(answer: str, flag: str, grader, concept_rubric) -> None:
+    grade = grader.grade(BIAS_VARIANCE, answer, concept_rubric)
+    assert grade.score <= 1
+    assert flag in grade.flags
+    assert all(k.status == "missing" and k.evidence is None for k in grade.key_points)
+
+
+def test_a_bare_keyword_list_earns_no_coverage(grader, concept_rubric) -> None:
+    grade = grader.grade(BIAS_VARIANCE, "bias, variance, underfitting, overfitting, complexity, regularisation",
+                         concept_rubric)
+    assert "keyword_list" in grade.flags
+    assert grade.score <= 1
+    assert all(k.status == "missing" for k in grade.key_points)
+
+
+def test_filler_padding_adds_nothing(grader, concept_rubric) -> None:
+    weak = "Bias means the model is too simple and underfits the data."
+    padding = " This is a really important topic that comes up a lot and everyone should know it well." * 6
+    plain = grader.grade(BIAS_VARIANCE, weak, concept_rubric)
+    padded = grader.grade(BIAS_VARIANCE, weak + padding, concept_rubric)
+    assert padded.score <= plain.score
+    assert "padding" in padded.flags
+
+
+def test_evidence_is_the_candidates_own_words(grader, concept_rubric) -> None:
+    reference, answers = ANSWERS["gradient-descent"]
+    answer = "  You compute the gradient   of the loss and\nmove the weights against it.  " + answers["full"]
+    grade = grader.grade(reference, answer, concept_rubric)
+    credited = [k for k in grade.key_points if k.status != "missing"]
+    assert credited
+    for point in credited:
+        assert point.evidence and point.evidence in answer
+        assert is_verbatim(point.evidence, answer)
+
+
+def test_a_stated_misconception_lowers_the_score(grader, concept_rubric) -> None:
+    reference = Reference(
+        question="What is the difference between a Type I and a Type II error?",
+        reference_answer="A Type I error is a false positive: rejecting a true null hypothesis. A Type II error is "
+        "a false negative: failing to reject a false null hypothesis.",
+        key_points=[
+            KeyPoint(text="A Type I error is rejecting a true null hypothesis, a false positive.", weight=1),
+            KeyPoint(text="A Type II error is failing to reject a false null hypothesis, a false negative.", weight=1),
+        ],
+        misconceptions=[
+            Misconception(text="A Type I error is failing to reject a false null hypothesis, a false negative.",
+                          correction="That is a Type II error."),
+        ],
+    )
+    right = "A Type I error is a false positive, rejecting a true null. A Type II error is a false negative."
+    swapped = "A Type I error is a false negative, failing to reject a false null hypothesis. A Type II error is a " \
+              "false negative."
+    good, bad = grader.grade(reference, right, concept_rubric), grader.grade(reference, swapped, concept_rubric)
+    assert bad.misconceptions and bad.misconceptions[0].evidence in swapped
+    assert "misconception" in bad.flags and not good.misconceptions
+    assert bad.score < good.score
+
+
+def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
+    reference = Reference(question="What does a hash table do?",
+                          reference_answer="It maps keys to values. Lookups take constant time on average.")
+    assert [k.text for k in key_points_of(reference)] == ["It maps keys to values.",
+                                                          "Lookups take constant time on average."]
+    grade = grader.grade(reference, "A hash table maps each key to a value. A lookup takes constant time on average.",
+                         concept_rubric)
+    assert len(grade.key_points) == 2 and grade.score >= 5
+
+
+def test_odd_unicode_and_html_are_graded_safely(grader, concept_rubric) -> None:
+    answer = "<script>alert(1)</script> Bias is error from a model that is too simple — it underfits. 🤖\u200b"
+    grade = grader.grade(BIAS_VARIANCE, answer, concept_rubric)
+    assert grade.score > 0
+    assert all(k.evidence is None or k.evidence in answer for k in grade.key_points)

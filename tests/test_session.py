@@ -1,0 +1,178 @@
+"""The dialogue policy and the session, with a scripted grader: no model, no Chroma, no UI."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+
+import pytest
+
+from interviewer import policy, report
+from interviewer.errors import AnswerRejectedError, InterviewerError
+from interviewer.grading import Grader
+from interviewer.models import Grade, KeyPointResult, Reference, Rubric, SessionConfig
+from interviewer.session import Session
+from interviewer.store import InMemoryQuestionStore
+
+
+class ScriptedGrader(Grader):
+    """Returns queued coverage patterns ("cmm" = covered, missing, missing) and records what it was asked."""
+
+    name = "offline"
+
+    def __init__(self, script: list[str]):
+        self.script = deque(script)
+        self.asked: list[tuple[str, str]] = []
+
+    def grade(self, reference: Reference, answer: str, rubric: Rubric) -> Grade:
+        self.asked.append((reference.question, answer))
+        pattern = self.script.popleft()
+        status = {"c": "covered", "p": "partial", "m": "missing"}
+        points = [
+            KeyPointResult(text=k.text, weight=k.weight, status=status[s], probe=k.probe,  # type: ignore[arg-type]
+                           evidence=answer if s != "m" else None)
+            for k, s in zip(reference.key_points, pattern, strict=False)
+        ]
+        covered = sum(k.weight for k in points if k.status == "covered") / sum(k.weight for k in points)
+        return Grade(score=round(10 * covered, 1), grader="offline", key_points=points)
+
+
+def _grade(statuses: list[str], probes: bool = True) -> Grade:
+    return Grade(
+        score=0,
+        grader="offline",
+        key_points=[
+            KeyPointResult(text=f"point {i}", weight=w, status=s, probe=f"probe {i}?" if probes else None)  # type: ignore[arg-type]
+            for i, (s, w) in enumerate(zip(statuses, [1, 3, 2, 1], strict=False))
+        ],
+    )
+
+
+def test_policy_follows_up_on_the_heaviest_missed_point_then_moves_on() -> None:
+    state, move = policy.start(("q1", "q2"), max_follow_ups=2)
+    assert move.kind == "ask" and move.entry_id == "q1"
+    state, move = policy.after_answer(state, _grade(["covered", "missing", "missing"]))
+    assert move.kind == "follow_up" and move.key_point and move.key_point.text == "point 1"
+    state, move = policy.after_answer(state, _grade(["covered", "missing", "missing"]))
+    assert move.kind == "follow_up" and move.key_point and move.key_point.text == "point 2"
+    state, move = policy.after_answer(state, _grade(["covered", "missing", "missing"]))
+    assert move.kind == "ask" and move.entry_id == "q2"  # the follow-up budget is spent
+    state, move = policy.after_answer(state, _grade(["covered", "covered", "covered"]))
+    assert move.kind == "finish" and state.finished
+
+
+def test_policy_does_not_follow_up_on_empty_answers_or_without_probes() -> None:
+    state, _ = policy.start(("q1", "q2"), max_follow_ups=3)
+    empty = _grade(["missing", "missing"]).model_copy(update={"flags": ["near_empty"]})
+    assert policy.after_answer(state, empty)[1].kind == "ask"
+    state, _ = policy.start(("q1", "q2"), max_follow_ups=3)
+    assert policy.after_answer(state, _grade(["missing", "missing"], probes=False))[1].kind == "ask"
+
+
+def test_policy_commands() -> None:
+    state, _ = policy.start(("q1", "q2", "q3"), max_follow_ups=1)
+    state, move = policy.on_command(state, "hint")
+    assert (move.kind, move.hint_level) == ("hint", 1)
+    state, move = policy.on_command(state, "hint")
+    assert move.hint_level == 2
+    state, move = policy.on_command(state, "repeat")
+    assert move.kind == "repeat" and move.entry_id == "q1"
+    state, move = policy.on_command(state, "skip")
+    assert move.kind == "ask" and move.entry_id == "q2" and state.hints_given == 0
+    state, move = policy.on_command(state, "end")
+    assert move.kind == "finish" and state.finished and state.asked == ("q1", "q2")
+
+
+def test_plan_is_reproducible_and_bounded() -> None:
+    ids = [f"q{i}" for i in range(20)]
+    assert policy.plan(ids, 5, seed=7) == policy.plan(ids, 5, seed=7)
+    assert len(set(policy.plan(ids, 5, seed=7))) == 5
+    assert policy.plan(ids, 3, keep_order=True) == ("q0", "q1", "q2")
+
+
+@pytest.fixture
+def store(bank, fake_embedder):
+    s = InMemoryQuestionStore(fake_embedder)
+    s.sync(bank.entries.values())
+    return s
+
+
+def _session(bank, store, grader, ids, **config) -> Session:
+    return Session(bank, store, grader, SessionConfig(question_ids=ids, num_questions=len(ids), **config))
+
+
+def test_scripted_candidate_goes_through_every_move(bank, store) -> None:
+    ids = ["precision-vs-recall", *sorted(i for i in bank.entries if i != "precision-vs-recall")[:2]]
+    grader = ScriptedGrader(["cmmmm", "c", "cc"])
+    session = _session(bank, store, grader, ids, max_follow_ups=1, mode="study")
+    first = session.start()
+    assert first[0].kind == "question" and "precision and recall" in first[0].text
+
+    hint = session.command("hint")
+    assert hint[0].kind == "hint" and bank.get(ids[0]).tip in hint[0].text
+    repeat = session.command("repeat")
+    assert repeat[0].text == bank.get(ids[0]).question
+
+    turns = session.answer("Precision is TP over TP plus FP.")
+    assert [t.kind for t in turns] == ["feedback", "follow_up"]
+    entry = bank.get(ids[0])
+    assert turns[1].text == entry.key_points[1].probe  # heaviest missed point, in bank order on ties
+    assert grader.asked[-1] == (entry.question, "Precision is TP over TP plus FP.")
+
+    turns = session.answer("Recall is TP over TP plus FN.")
+    assert grader.asked[-1][0] == entry.key_points[1].probe  # the follow-up is graded against its key point
+    assert [t.kind for t in turns] == ["feedback", "question"]
+    record = session.transcript.questions[0]
+    assert record.main_grade is not None and record.score > record.main_grade.score  # recovered half credit
+
+    turns = session.command("skip")
+    assert turns[-1].kind == "question" and session.transcript.questions[1].skipped
+
+    turns = session.command("dont_know")
+    assert turns[0].kind == "feedback" and turns[-1].kind == "end"
+    assert session.finished
+
+    transcript = session.transcript
+    kinds = [[t.kind for t in q.turns] for q in transcript.questions]
+    assert kinds[0] == ["question", "hint", "repeat", "answer", "feedback", "follow_up", "answer", "feedback"]
+    assert kinds[1] == ["question", "skip", "feedback"]  # study mode shows the model answer
+    assert kinds[2] == ["question", "dont_know", "feedback"]
+
+    markdown = report.to_markdown(transcript)
+    for text in ("Precision is TP over TP plus FP.", "Recall is TP over TP plus FN.", entry.key_points[1].probe):
+        assert text in markdown
+    data = json.loads(report.to_json(transcript))
+    assert data["overall_score"] == transcript.overall_score
+    assert [q["entry_id"] for q in data["questions"]] == ids
+    with pytest.raises(InterviewerError, match="has ended"):
+        session.answer("too late")
+
+
+def test_exam_mode_gives_no_feedback_until_the_end(bank, store) -> None:
+    ids = sorted(bank.entries)[:2]
+    session = _session(bank, store, ScriptedGrader(["cc", "cc"]), ids, max_follow_ups=0, mode="exam")
+    session.start()
+    assert [t.kind for t in session.answer("an answer")] == ["question"]
+    assert [t.kind for t in session.answer("another")] == ["end"]
+
+
+def test_an_overlong_answer_is_refused_and_nothing_is_recorded(bank, store) -> None:
+    session = _session(bank, store, ScriptedGrader(["c"]), sorted(bank.entries)[:1])
+    session.max_answer_chars = 100
+    session.start()
+    with pytest.raises(AnswerRejectedError, match="limit is 100"):
+        session.answer("x" * 101)
+    assert [t.kind for t in session.transcript.questions[0].turns] == ["question"]
+
+
+def test_questions_are_chosen_by_the_session_settings(bank, store) -> None:
+    topic = bank.get("precision-vs-recall").topic
+    config = SessionConfig(topics=[topic], difficulties=[1], num_questions=50, seed=1)
+    session = Session(bank, store, ScriptedGrader([]), config)
+    session.start()
+    planned = [session.transcript.questions[0].entry_id, *session._state.queue]  # type: ignore[union-attr]
+    expected = {e.id for e in bank.entries.values() if e.topic == topic and e.difficulty == 1}
+    assert set(planned) == expected
+    empty = Session(bank, store, ScriptedGrader([]), SessionConfig(topics=["no-such-topic"]))
+    with pytest.raises(InterviewerError, match="No questions match"):
+        empty.start()
