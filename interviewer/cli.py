@@ -13,7 +13,9 @@ from interviewer.config import Settings
 from interviewer.errors import ContentError, InterviewerError
 from interviewer.models import Grade, QuestionType, SessionConfig
 
-app = typer.Typer(help="A mock interviewer for machine-learning jobs.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="A mock interviewer for machine-learning jobs.", no_args_is_help=True, add_completion=False
+)
 bank_app = typer.Typer(help="Inspect and check the question bank.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
 
@@ -69,7 +71,9 @@ def bank_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
         _print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['id']:<48} {row['type']:<14} {row['topic']:<26} d{row['difficulty']}  {row['question']}")
+        typer.echo(
+            f"{row['id']:<48} {row['type']:<14} {row['topic']:<26} d{row['difficulty']}  {row['question']}"
+        )
     typer.echo(f"{len(rows)} entries")
 
 
@@ -97,7 +101,9 @@ def bank_schema() -> None:
 
 def _read_answer(answer: str | None, answer_file: str | None) -> str:
     if (answer is None) == (answer_file is None):
-        raise _fail("Give the answer with exactly one of --answer TEXT or --answer-file FILE (use - for stdin).")
+        raise _fail(
+            "Give the answer with exactly one of --answer TEXT or --answer-file FILE (use - for stdin)."
+        )
     if answer is not None:
         return answer
     assert answer_file is not None
@@ -106,7 +112,9 @@ def _read_answer(answer: str | None, answer_file: str | None) -> str:
     try:
         return Path(answer_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"Cannot read the answer file {answer_file}: {exc}. Check the path and that it is UTF-8 text.") from None
+        raise _fail(
+            f"Cannot read the answer file {answer_file}: {exc}. Check the path and that it is UTF-8 text."
+        ) from None
 
 
 def grade_to_json(grade: Grade) -> dict[str, Any]:
@@ -115,7 +123,11 @@ def grade_to_json(grade: Grade) -> dict[str, Any]:
 
 def _print_grade(grade: Grade) -> None:
     if grade.reference_id:
-        similarity = f" (similarity {grade.reference_similarity:.2f})" if grade.reference_similarity is not None else ""
+        similarity = (
+            f" (similarity {grade.reference_similarity:.2f})"
+            if grade.reference_similarity is not None
+            else ""
+        )
         typer.echo(f"Graded against bank entry {grade.reference_id}{similarity}.")
     typer.secho(f"Score: {grade.score}/10  [{grade.grader} grader]", bold=True)
     if grade.flags:
@@ -134,10 +146,16 @@ def _print_grade(grade: Grade) -> None:
 @app.command()
 def grade(
     question_id: Annotated[str | None, typer.Option(help="Grade against this bank entry.")] = None,
-    question: Annotated[str | None, typer.Option(help="A question in your words; the nearest entry is used.")] = None,
-    reference: Annotated[str | None, typer.Option(help="With --question: grade ad hoc against this answer.")] = None,
+    question: Annotated[
+        str | None, typer.Option(help="A question in your words; the nearest entry is used.")
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="With --question: grade ad hoc against this answer.")
+    ] = None,
     answer: Annotated[str | None, typer.Option(help="The answer to grade.")] = None,
-    answer_file: Annotated[str | None, typer.Option(help="Read the answer from a file, or - for stdin.")] = None,
+    answer_file: Annotated[
+        str | None, typer.Option(help="Read the answer from a file, or - for stdin.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the grade as JSON.")] = False,
 ) -> None:
     """Grade one answer against a bank entry, the nearest bank entry, or a reference you give."""
@@ -172,7 +190,9 @@ def grade(
 
 @app.command("eval")
 def evaluate(
-    data: Annotated[Path, typer.Argument(help="JSONL records: question, reference, answer, score, max_score.")],
+    data: Annotated[
+        Path, typer.Argument(help="JSONL records: question, reference, answer, score, max_score.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write each record back with our score added.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N records.")] = None,
@@ -236,11 +256,15 @@ def _stderr_console() -> Any:
 @app.command()
 def practice(
     topic: Annotated[list[str] | None, typer.Option(help="Only these topics (repeatable).")] = None,
-    type_: Annotated[list[QuestionType] | None, typer.Option("--type", help="Only these question types.")] = None,
+    type_: Annotated[
+        list[QuestionType] | None, typer.Option("--type", help="Only these question types.")
+    ] = None,
     difficulty: Annotated[list[int] | None, typer.Option(help="Only these difficulties, 1-3.")] = None,
     questions: Annotated[int, typer.Option(help="How many questions.")] = 3,
     follow_ups: Annotated[int, typer.Option(min=0, max=3, help="Follow-ups per question, 0-3.")] = 1,
-    mode: Annotated[str, typer.Option(help="study (feedback after each answer) or exam (at the end).")] = "study",
+    mode: Annotated[
+        str, typer.Option(help="study (feedback after each answer) or exam (at the end).")
+    ] = "study",
     seed: Annotated[int | None, typer.Option(help="Seed the question choice.")] = None,
     save: Annotated[Path | None, typer.Option(help="Write the transcript here (.md or .json).")] = None,
 ) -> None:
@@ -258,7 +282,7 @@ def practice(
         difficulties=difficulty or [],
         num_questions=questions,
         max_follow_ups=follow_ups,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         seed=seed,
     )
     try:

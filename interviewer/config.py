@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     )
     embedding_device: str = "cpu"
 
-    chroma_host: str | None = Field(default=None, description="Use a Chroma server instead of the embedded store.")
+    chroma_host: str | None = Field(
+        default=None, description="Use a Chroma server instead of the embedded store."
+    )
     chroma_port: int = 8000
     chroma_collection: str = "questions"
 

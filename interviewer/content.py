@@ -50,7 +50,9 @@ def load_bank(bank_dir: Path, rubrics_dir: Path) -> Bank:
     rubrics, by_type = _load_rubrics(rubrics_dir, problems)
     for entry in entries.values():
         if entry.rubric and entry.rubric not in rubrics:
-            problems.append(f"{bank_dir}: entry {entry.id!r}: field `rubric`: unknown rubric {entry.rubric!r}")
+            problems.append(
+                f"{bank_dir}: entry {entry.id!r}: field `rubric`: unknown rubric {entry.rubric!r}"
+            )
     if problems:
         raise ContentError(problems)
     return Bank(entries=entries, rubrics=rubrics, rubric_by_type=by_type)
@@ -120,11 +122,15 @@ def _load_entries(bank_dir: Path, problems: list[str]) -> dict[str, BankEntry]:
     for entry in entries.values():
         for other in entry.variant_of:
             if other not in entries:
-                problems.append(f"{origin[entry.id]}: entry {entry.id!r}: field `variant_of`: unknown id {other!r}")
+                problems.append(
+                    f"{origin[entry.id]}: entry {entry.id!r}: field `variant_of`: unknown id {other!r}"
+                )
     return entries
 
 
-def _load_rubrics(rubrics_dir: Path, problems: list[str]) -> tuple[dict[str, Rubric], dict[QuestionType, str]]:
+def _load_rubrics(
+    rubrics_dir: Path, problems: list[str]
+) -> tuple[dict[str, Rubric], dict[QuestionType, str]]:
     rubrics: dict[str, Rubric] = {}
     by_type: dict[QuestionType, str] = {}
     for path in _yaml_files(rubrics_dir, "rubric", problems):

@@ -30,7 +30,9 @@ class NoCloseReferenceError(InterviewerError):
     """A free-text question has nothing close enough in the bank to grade against."""
 
     def __init__(self, question: str, best_id: str | None, best_similarity: float, threshold: float):
-        nearest = f"the nearest is {best_id!r} at similarity {best_similarity:.2f}" if best_id else "it is empty"
+        nearest = (
+            f"the nearest is {best_id!r} at similarity {best_similarity:.2f}" if best_id else "it is empty"
+        )
         super().__init__(
             f"Nothing in the bank is close enough to grade this question against ({nearest}; "
             f"at least {threshold:.2f} is needed). Pass a reference answer with --reference, "

@@ -68,7 +68,7 @@ def zero_grade(reference: Reference, rubric: Rubric, grader: str, flag: str, mes
     criteria = [criterion_score(rubric, c.id, 0.0, message) for c in rubric.criteria]
     return Grade(
         score=0.0,
-        grader=grader,  # type: ignore[arg-type]
+        grader=grader,
         criteria=criteria,
         key_points=[
             KeyPointResult(text=k.text, weight=k.weight, status="missing", probe=k.probe) for k in points

@@ -30,7 +30,9 @@ def check_answer(question: str, answer: str) -> GuardResult | None:
     if not text:
         return GuardResult("empty", "The answer is empty. Type what you would say to the interviewer.")
     if _DONT_KNOW.match(text.replace("’", "'")):
-        return GuardResult("dont_know", "You said you don't know; the model answer below shows what to cover.")
+        return GuardResult(
+            "dont_know", "You said you don't know; the model answer below shows what to cover."
+        )
     if not content_tokens(text):
         return GuardResult(
             "near_empty",
@@ -51,6 +53,8 @@ def copies_question(question: str, text: str) -> bool:
     """True when the text says nothing the question did not already say."""
     words = content_tokens(text)
     new = novel_content(question, text)
-    return bool(words) and (len(new) == 0 or (len(new) <= 2 and len(new) / len(words) <= 0.2)) and bool(
-        tokens(question)
+    return (
+        bool(words)
+        and (len(new) == 0 or (len(new) <= 2 and len(new) / len(words) <= 0.2))
+        and bool(tokens(question))
     )

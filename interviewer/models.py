@@ -238,7 +238,9 @@ class SearchHit(BaseModel):
 # --- Interview sessions ---------------------------------------------------------------------------------
 
 Mode = Literal["study", "exam"]
-TurnKind = Literal["question", "follow_up", "answer", "hint", "repeat", "skip", "dont_know", "feedback", "end"]
+TurnKind = Literal[
+    "question", "follow_up", "answer", "hint", "repeat", "skip", "dont_know", "feedback", "end"
+]
 
 
 class SessionConfig(BaseModel):

@@ -91,7 +91,10 @@ class OfflineGrader(Grader):
         )
         if relevance < self.t.off_topic:
             return zero_grade(
-                reference, rubric, grader_name, "off_topic",
+                reference,
+                rubric,
+                grader_name,
+                "off_topic",
                 "The answer does not address this question, so nothing could be credited.",
             )
 
@@ -110,7 +113,9 @@ class OfflineGrader(Grader):
                 if (
                     sim >= self.t.misconception
                     and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
-                    and _closer_in_wording(spans[usable_idx[row]].text, misconception.text, points[best_point].text)
+                    and _closer_in_wording(
+                        spans[usable_idx[row]].text, misconception.text, points[best_point].text
+                    )
                 ):
                     blocked.add(row)
                     found.append(
@@ -169,7 +174,7 @@ class OfflineGrader(Grader):
             flags.append("misconception")
         return Grade(
             score=overall_score(criteria),
-            grader=grader_name,  # type: ignore[arg-type]
+            grader=grader_name,
             criteria=criteria,
             key_points=results,
             misconceptions=found,
@@ -190,16 +195,22 @@ class OfflineGrader(Grader):
         return "missing"
 
     def _credit(self, sim: float) -> float:
-        return float(np.clip((sim - self.t.credit_floor) / (self.t.credit_full - self.t.credit_floor), 0.0, 1.0))
+        return float(
+            np.clip((sim - self.t.credit_floor) / (self.t.credit_full - self.t.credit_floor), 0.0, 1.0)
+        )
 
     @staticmethod
     def _coverage_rationale(results: list[KeyPointResult]) -> str:
         covered = sum(r.status == "covered" for r in results)
         partial = sum(r.status == "partial" for r in results)
-        return f"Covered {covered} of {len(results)} key points" + (f", {partial} partly." if partial else ".")
+        return f"Covered {covered} of {len(results)} key points" + (
+            f", {partial} partly." if partial else "."
+        )
 
     @staticmethod
-    def _feedback(results: list[KeyPointResult], found: list[MisconceptionFound], reference: Reference) -> Feedback:
+    def _feedback(
+        results: list[KeyPointResult], found: list[MisconceptionFound], reference: Reference
+    ) -> Feedback:
         strengths = [r.text for r in results if r.status == "covered"]
         missing = [r.text for r in sorted(results, key=lambda r: -r.weight) if r.status != "covered"]
         if not missing and not found:
@@ -210,7 +221,9 @@ class OfflineGrader(Grader):
             summary = "The answer misses the key points; compare it with the model answer."
         if found:
             summary += f" It also states {len(found)} common misconception(s)."
-        return Feedback(strengths=strengths, missing=missing, model_answer=reference.reference_answer, summary=summary)
+        return Feedback(
+            strengths=strengths, missing=missing, model_answer=reference.reference_answer, summary=summary
+        )
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:

@@ -41,7 +41,9 @@ class Move:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def plan(candidate_ids: list[str], count: int, seed: int | None = None, keep_order: bool = False) -> tuple[str, ...]:
+def plan(
+    candidate_ids: list[str], count: int, seed: int | None = None, keep_order: bool = False
+) -> tuple[str, ...]:
     """Choose up to `count` questions from the candidates: shuffled by `seed`, or in the order given."""
     ids = list(dict.fromkeys(candidate_ids))
     if not keep_order:
@@ -91,7 +93,9 @@ def on_command(state: PolicyState, command: Command) -> tuple[PolicyState, Move]
     if state.finished:
         return state, Move("finish")
     if command == "end":
-        return replace(state, current=None, queue=(), finished=True), Move("finish", reason="ended by the candidate")
+        return replace(state, current=None, queue=(), finished=True), Move(
+            "finish", reason="ended by the candidate"
+        )
     if command in ("skip", "dont_know"):
         return _next_question(state)
     if command == "hint":

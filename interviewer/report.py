@@ -31,7 +31,7 @@ def _grade_lines(grade: Grade) -> list[str]:
         lines.append("")
     for k in grade.key_points:
         mark = {"covered": "✅", "partial": "◐", "missing": "❌"}[k.status]
-        evidence = f' — “{k.evidence}”' if k.evidence else ""
+        evidence = f" — “{k.evidence}”" if k.evidence else ""
         lines.append(f"- {mark} {k.text}{evidence}")
     for m in grade.misconceptions:
         lines.append(f"- ⚠️ Misconception: “{m.evidence}” — {m.correction}")
@@ -44,7 +44,8 @@ def to_markdown(transcript: Transcript) -> str:
     lines = [
         f"# Interview report {transcript.session_id}",
         "",
-        f"- Started: {transcript.started_at}" + (f", ended: {transcript.ended_at}" if transcript.ended_at else ""),
+        f"- Started: {transcript.started_at}"
+        + (f", ended: {transcript.ended_at}" if transcript.ended_at else ""),
         f"- Mode: {config.mode}; questions: {len(transcript.questions)}; follow-ups per question: up to "
         f"{config.max_follow_ups}",
         f"- **Overall score: {transcript.overall_score}/10**",
@@ -62,7 +63,12 @@ def to_markdown(transcript: Transcript) -> str:
         for turn in q.turns:
             if turn.kind == "feedback":
                 continue  # the grade is shown with the answer it belongs to
-            lines += [f"**{_SPEAKER[turn.role]}** ({turn.kind.replace('_', ' ')}):", "", _quote(turn.text), ""]
+            lines += [
+                f"**{_SPEAKER[turn.role]}** ({turn.kind.replace('_', ' ')}):",
+                "",
+                _quote(turn.text),
+                "",
+            ]
             if turn.grade:
                 lines += _grade_lines(turn.grade)
         lines += [f"**Question score: {q.score}/10**", ""]

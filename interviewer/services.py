@@ -35,7 +35,9 @@ class Services:
             )
         else:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            store = ChromaQuestionStore.embedded(embedder, str(settings.chroma_path), settings.chroma_collection)
+            store = ChromaQuestionStore.embedded(
+                embedder, str(settings.chroma_path), settings.chroma_collection
+            )
         return cls(settings=settings, embedder=embedder, store=store)
 
     @cached_property
@@ -74,10 +76,20 @@ class Services:
                 question, best.entry_id if best else None, best.similarity if best else 0.0, threshold
             )
         entry = self.bank.get(hits[0].entry_id)
-        return Reference.from_entry(entry, similarity=hits[0].similarity), self.rubric(entry.type, entry.rubric)
+        return Reference.from_entry(entry, similarity=hits[0].similarity), self.rubric(
+            entry.type, entry.rubric
+        )
 
     def ad_hoc_reference(self, question: str, reference_answer: str) -> tuple[Reference, Rubric]:
-        return Reference(question=question, reference_answer=reference_answer), self.rubric(QuestionType.CONCEPT)
+        return Reference(question=question, reference_answer=reference_answer), self.rubric(
+            QuestionType.CONCEPT
+        )
 
     def new_session(self, config: SessionConfig) -> Session:
-        return Session(self.bank, self.ensure_index(), self.grader, config, max_answer_chars=self.settings.max_answer_chars)
+        return Session(
+            self.bank,
+            self.ensure_index(),
+            self.grader,
+            config,
+            max_answer_chars=self.settings.max_answer_chars,
+        )

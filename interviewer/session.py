@@ -95,7 +95,9 @@ class Session:
             record.follow_up_grades.append(grade)
         said.grade = grade
         record.score = question_score(record)
-        turns = [self._say("feedback", feedback_text(grade), grade=grade)] if self.config.mode == "study" else []
+        turns = (
+            [self._say("feedback", feedback_text(grade), grade=grade)] if self.config.mode == "study" else []
+        )
         self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
         return turns + self._carry_out(move)
 
@@ -113,7 +115,9 @@ class Session:
         turns: list[Turn] = []
         if name in ("skip", "dont_know") and self.config.mode == "study" and record.main_grade is None:
             entry = self.bank.get(record.entry_id)
-            turns.append(self._say("feedback", f"Here is what a strong answer covers:\n\n{entry.reference_answer}"))
+            turns.append(
+                self._say("feedback", f"Here is what a strong answer covers:\n\n{entry.reference_answer}")
+            )
         self._state, move = policy.on_command(self._state, name)
         return turns + self._carry_out(move)
 
@@ -144,7 +148,7 @@ class Session:
         return record
 
     def _say(self, kind: str, text: str, **extra: object) -> Turn:
-        turn = Turn(role="interviewer", kind=kind, text=text, **extra)  # type: ignore[arg-type]
+        turn = Turn(role="interviewer", kind=kind, text=text, **extra)
         if self.transcript.questions and not self.finished:
             self.transcript.questions[-1].turns.append(turn)
         return turn
@@ -191,7 +195,9 @@ class Session:
     def _follow_up_reference(entry: BankEntry, target: KeyPointResult) -> Reference:
         reference = Reference.from_entry(entry)
         point = next(k for k in entry.key_points if k.text == target.text)
-        return reference.model_copy(update={"question": target.probe or entry.question, "key_points": [point]})
+        return reference.model_copy(
+            update={"question": target.probe or entry.question, "key_points": [point]}
+        )
 
     @staticmethod
     def _main_grade_with_follow_ups(record: QuestionRecord) -> Grade:
@@ -199,7 +205,9 @@ class Session:
         assert record.main_grade is not None or record.follow_up_grades
         base = record.main_grade or record.follow_up_grades[0]
         recovered = {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
-        points = [k.model_copy(update={"status": "covered"}) if k.text in recovered else k for k in base.key_points]
+        points = [
+            k.model_copy(update={"status": "covered"}) if k.text in recovered else k for k in base.key_points
+        ]
         return base.model_copy(update={"key_points": points})
 
 

@@ -115,7 +115,9 @@ class ChromaQuestionStore(QuestionStore):
         self._collection: Any = None
 
     @classmethod
-    def embedded(cls, embedder: Embedder, path: str, collection_name: str = "questions") -> ChromaQuestionStore:
+    def embedded(
+        cls, embedder: Embedder, path: str, collection_name: str = "questions"
+    ) -> ChromaQuestionStore:
         def factory() -> Any:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -125,12 +127,16 @@ class ChromaQuestionStore(QuestionStore):
         return cls(embedder, factory, collection_name)
 
     @classmethod
-    def server(cls, embedder: Embedder, host: str, port: int, collection_name: str = "questions") -> ChromaQuestionStore:
+    def server(
+        cls, embedder: Embedder, host: str, port: int, collection_name: str = "questions"
+    ) -> ChromaQuestionStore:
         def factory() -> Any:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
 
-            return chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+            return chromadb.HttpClient(
+                host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False)
+            )
 
         return cls(embedder, factory, collection_name)
 
@@ -210,13 +216,18 @@ class ChromaQuestionStore(QuestionStore):
         collection = self._open(create=False)
         vector = self.embedder.embed([text])
         result = collection.query(
-            query_embeddings=vector, n_results=k, where={"kind": kind}, include=["metadatas", "distances", "documents"]
+            query_embeddings=vector,
+            n_results=k,
+            where={"kind": kind},
+            include=["metadatas", "distances", "documents"],
         )
         hits = []
         for meta, distance, document in zip(
             result["metadatas"][0], result["distances"][0], result["documents"][0], strict=True
         ):
-            hits.append(SearchHit(entry_id=meta["entry_id"], question=document, similarity=round(1.0 - distance, 4)))
+            hits.append(
+                SearchHit(entry_id=meta["entry_id"], question=document, similarity=round(1.0 - distance, 4))
+            )
         return hits
 
     def filter(self, spec: QuestionFilter) -> list[str]:
@@ -257,12 +268,11 @@ class InMemoryQuestionStore(QuestionStore):
     def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
         self.searches.append(text)
         query = self.embedder.embed([text])[0]
-        scored = [
-            (float(self.vectors[(entry_id, kind)] @ query), entry_id) for entry_id in self.entries
-        ]
+        scored = [(float(self.vectors[(entry_id, kind)] @ query), entry_id) for entry_id in self.entries]
         scored.sort(reverse=True)
         return [
-            SearchHit(entry_id=i, question=self.entries[i].question, similarity=round(s, 4)) for s, i in scored[:k]
+            SearchHit(entry_id=i, question=self.entries[i].question, similarity=round(s, 4))
+            for s, i in scored[:k]
         ]
 
     def filter(self, spec: QuestionFilter) -> list[str]:

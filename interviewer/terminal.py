@@ -40,14 +40,17 @@ def show(turns: list[Turn]) -> None:
         typer.secho(f"\nInterviewer: {turn.text}", fg=colour.get(turn.kind))
 
 
-def run_practice(services: Services, config: SessionConfig, save: Path | None, stream: TextIO | None = None) -> None:
+def run_practice(
+    services: Services, config: SessionConfig, save: Path | None, stream: TextIO | None = None
+) -> None:
     import sys
 
     stream = stream or sys.stdin
     typer.echo("Loading the model and the index...")
     session = services.new_session(config)
-    typer.echo("Answer in as many lines as you like; an empty line sends it. "
-               "Commands: /skip /hint /repeat /idk /end")
+    typer.echo(
+        "Answer in as many lines as you like; an empty line sends it. Commands: /skip /hint /repeat /idk /end"
+    )
     show(session.start())
     while not session.finished:
         typer.echo("\nYou:")

@@ -11,12 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 
 STOPWORDS = frozenset(
-    """a an the and or but if then else of to in on at by for with from into onto over under about as is are was
-    were be been being am do does did doing have has had having it its it's this that these those there here
-    i me my we our you your he she they them their his her what which who whom whose when where why how
-    not no nor so than too very can could should would will shall may might must just also only own same such
-    both each few more most other some any all s t don doesn didn isn aren wasn weren won wouldn shouldn
-    couldn hasn haven hadn up down out off again further once because while until whereas via per etc""".split()
+    """a an the and or but if then else of to in on at by for with from into onto over under about as is are
+    was were be been being am do does did doing have has had having it its it's this that these those there
+    here i me my we our you your he she they them their his her what which who whom whose when where why how
+    not no nor so than too very can could should would will shall may might must just also only own same
+    such both each few more most other some any all s t don doesn didn isn aren wasn weren won wouldn
+    shouldn couldn hasn haven hadn up down out off again further once because while until whereas via per
+    etc""".split()
 )
 
 # Words that carry no subject matter: what "master key" answers and padding are made of.
@@ -25,8 +26,8 @@ FILLER = frozenset(
     okay ok yes yeah yep sure well um uh hmm hm like basically actually really good great nice important
     thing things stuff something anything everything way ways lot lots interesting carefully careful thought
     thoughts process consider considering approach start first second third finally correct right true false
-    know known see say said mean means meaning simply just kind sort matter depends case example given
-    above below following problem task please note reason reasoning explain explanation go going""".split()
+    know known see say said mean means meaning simply just kind sort matter depends case example given above
+    below following problem task please note reason reasoning explain explanation go going""".split()
 )
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

@@ -29,7 +29,10 @@ def build_app(services: Services) -> gr.Blocks:
 
     def start(chosen: list[str], count: float, follow_ups: float, mode: str) -> tuple[Any, Chat, str]:
         config = SessionConfig(
-            topics=chosen or [], num_questions=int(count), max_follow_ups=int(follow_ups), mode=mode  # type: ignore[arg-type]
+            topics=chosen or [],
+            num_questions=int(count),
+            max_follow_ups=int(follow_ups),
+            mode=mode,
         )
         try:
             session = services.new_session(config)
@@ -39,9 +42,17 @@ def build_app(services: Services) -> gr.Blocks:
 
     def reply(session: Session | None, chat: Chat, text: str) -> tuple[Any, Chat, str]:
         if session is None or session.finished:
-            return session, [*chat, {"role": "assistant", "content": "Press Start to begin an interview."}], text
+            return (
+                session,
+                [*chat, {"role": "assistant", "content": "Press Start to begin an interview."}],
+                text,
+            )
         if not text.strip():
-            return session, [*chat, {"role": "assistant", "content": "Type an answer first, or use a button."}], text
+            return (
+                session,
+                [*chat, {"role": "assistant", "content": "Type an answer first, or use a button."}],
+                text,
+            )
         try:
             turns = session.answer(text)
         except InterviewerError as exc:  # the text stays in the box so nothing typed is lost
@@ -57,7 +68,9 @@ def build_app(services: Services) -> gr.Blocks:
         return run
 
     with gr.Blocks(title="interviewer: ML mock interviews") as page:
-        gr.Markdown("# ML mock interview\nChoose your settings, press **Start**, and answer in your own words.")
+        gr.Markdown(
+            "# ML mock interview\nChoose your settings, press **Start**, and answer in your own words."
+        )
         with gr.Row():
             topic_box = gr.Dropdown(topics, multiselect=True, label="Topics (empty: all)")
             count_box = gr.Slider(1, 10, value=3, step=1, label="Questions")
@@ -66,13 +79,24 @@ def build_app(services: Services) -> gr.Blocks:
         start_btn = gr.Button("Start", variant="primary")
         session_state = gr.State(None)
         chat = gr.Chatbot(label="Interview", height=480, sanitize_html=True)
-        answer_box = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer, then press Send.")
+        answer_box = gr.Textbox(
+            label="Your answer", lines=4, placeholder="Type your answer, then press Send."
+        )
         with gr.Row():
             send_btn = gr.Button("Send", variant="primary")
-            buttons = {name: gr.Button(label) for name, label in [
-                ("skip", "Skip"), ("hint", "Hint"), ("repeat", "Repeat"), ("dont_know", "I don't know"), ("end", "End"),
-            ]}
-        start_btn.click(start, [topic_box, count_box, follow_box, mode_box], [session_state, chat, answer_box])
+            buttons = {
+                name: gr.Button(label)
+                for name, label in [
+                    ("skip", "Skip"),
+                    ("hint", "Hint"),
+                    ("repeat", "Repeat"),
+                    ("dont_know", "I don't know"),
+                    ("end", "End"),
+                ]
+            }
+        start_btn.click(
+            start, [topic_box, count_box, follow_box, mode_box], [session_state, chat, answer_box]
+        )
         send_btn.click(reply, [session_state, chat, answer_box], [session_state, chat, answer_box])
         for name, button in buttons.items():
             button.click(command(name), [session_state, chat], [session_state, chat])

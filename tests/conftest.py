@@ -16,9 +16,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
-from interviewer.config import PROJECT_DIR, Settings  # noqa: E402
-from interviewer.content import Bank, load_bank  # noqa: E402
-from interviewer.embeddings import Embedder, SentenceTransformerEmbedder  # noqa: E402
+from interviewer.config import PROJECT_DIR, Settings
+from interviewer.content import Bank, load_bank
+from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
 
 ROOT = PROJECT_DIR
 

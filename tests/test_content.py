@@ -56,7 +56,9 @@ def test_every_probe_is_a_question(bank) -> None:
 
 
 def test_a_valid_file_loads(tmp_path: Path) -> None:
-    bank = load_bank(_bank_dir(tmp_path, ("a.yaml", GOOD_ENTRY.format(id="overfitting", type="concept"))), ROOT / "rubrics")
+    bank = load_bank(
+        _bank_dir(tmp_path, ("a.yaml", GOOD_ENTRY.format(id="overfitting", type="concept"))), ROOT / "rubrics"
+    )
     assert list(bank.entries) == ["overfitting"]
 
 
@@ -92,7 +94,9 @@ def test_unknown_type_lists_the_allowed_ones(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     bad_type = GOOD_ENTRY.format(id="one", type="trivia")
-    no_tip = GOOD_ENTRY.format(id="two", type="concept").replace("  tip: Define it, then say how you detect it.\n", "")
+    no_tip = GOOD_ENTRY.format(id="two", type="concept").replace(
+        "  tip: Define it, then say how you detect it.\n", ""
+    )
     problems = _problems(_bank_dir(tmp_path, ("a.yaml", bad_type + no_tip)))
     assert len(problems) == 2
 

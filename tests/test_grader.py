@@ -17,14 +17,26 @@ BIAS_VARIANCE = Reference(
         "using regularisation, more data or ensembles to control variance."
     ),
     key_points=[
-        KeyPoint(text="Bias is error from overly simple assumptions, which causes underfitting.", weight=2,
-                 probe="What kind of error does a too-simple model make?"),
-        KeyPoint(text="Variance is error from sensitivity to the training data, which causes overfitting.", weight=2,
-                 probe="What goes wrong when a model is very flexible?"),
-        KeyPoint(text="Increasing model complexity lowers bias but raises variance.", weight=1,
-                 probe="How do bias and variance change as the model gets more complex?"),
-        KeyPoint(text="Regularisation, more data or ensembling reduce variance.", weight=1,
-                 probe="How would you reduce variance?"),
+        KeyPoint(
+            text="Bias is error from overly simple assumptions, which causes underfitting.",
+            weight=2,
+            probe="What kind of error does a too-simple model make?",
+        ),
+        KeyPoint(
+            text="Variance is error from sensitivity to the training data, which causes overfitting.",
+            weight=2,
+            probe="What goes wrong when a model is very flexible?",
+        ),
+        KeyPoint(
+            text="Increasing model complexity lowers bias but raises variance.",
+            weight=1,
+            probe="How do bias and variance change as the model gets more complex?",
+        ),
+        KeyPoint(
+            text="Regularisation, more data or ensembling reduce variance.",
+            weight=1,
+            probe="How would you reduce variance?",
+        ),
     ],
 )
 
@@ -36,12 +48,21 @@ GRADIENT_DESCENT = Reference(
         "variants estimate the gradient from a sample of the data to make each step cheap."
     ),
     key_points=[
-        KeyPoint(text="It updates the parameters in the direction opposite to the gradient of the loss.", weight=2,
-                 probe="Which direction do the parameters move in each step?"),
-        KeyPoint(text="The learning rate controls the step size; too large diverges and too small is slow.",
-                 weight=1, probe="What does the learning rate do?"),
-        KeyPoint(text="Stochastic or mini-batch gradient descent uses a sample of the data for each step.",
-                 weight=1, probe="How do you make each step cheaper on a large dataset?"),
+        KeyPoint(
+            text="It updates the parameters in the direction opposite to the gradient of the loss.",
+            weight=2,
+            probe="Which direction do the parameters move in each step?",
+        ),
+        KeyPoint(
+            text="The learning rate controls the step size; too large diverges and too small is slow.",
+            weight=1,
+            probe="What does the learning rate do?",
+        ),
+        KeyPoint(
+            text="Stochastic or mini-batch gradient descent uses a sample of the data for each step.",
+            weight=1,
+            probe="How do you make each step cheaper on a large dataset?",
+        ),
     ],
 )
 
@@ -128,8 +149,9 @@ def test_guards_give_zero_with_a_flag(answer: str, flag: str, grader, concept_ru
 
 
 def test_a_bare_keyword_list_earns_no_coverage(grader, concept_rubric) -> None:
-    grade = grader.grade(BIAS_VARIANCE, "bias, variance, underfitting, overfitting, complexity, regularisation",
-                         concept_rubric)
+    grade = grader.grade(
+        BIAS_VARIANCE, "bias, variance, underfitting, overfitting, complexity, regularisation", concept_rubric
+    )
     assert "keyword_list" in grade.flags
     assert grade.score <= 1
     assert all(k.status == "missing" for k in grade.key_points)
@@ -162,34 +184,53 @@ def test_a_stated_misconception_lowers_the_score(grader, concept_rubric) -> None
         "a false negative: failing to reject a false null hypothesis.",
         key_points=[
             KeyPoint(text="A Type I error is rejecting a true null hypothesis, a false positive.", weight=1),
-            KeyPoint(text="A Type II error is failing to reject a false null hypothesis, a false negative.", weight=1),
+            KeyPoint(
+                text="A Type II error is failing to reject a false null hypothesis, a false negative.",
+                weight=1,
+            ),
         ],
         misconceptions=[
-            Misconception(text="A Type I error is failing to reject a false null hypothesis, a false negative.",
-                          correction="That is a Type II error."),
+            Misconception(
+                text="A Type I error is failing to reject a false null hypothesis, a false negative.",
+                correction="That is a Type II error.",
+            ),
         ],
     )
     right = "A Type I error is a false positive, rejecting a true null. A Type II error is a false negative."
-    swapped = "A Type I error is a false negative, failing to reject a false null hypothesis. A Type II error is a " \
-              "false negative."
-    good, bad = grader.grade(reference, right, concept_rubric), grader.grade(reference, swapped, concept_rubric)
+    swapped = (
+        "A Type I error is a false negative, failing to reject a false null hypothesis. A Type II error is a "
+        "false negative."
+    )
+    good, bad = (
+        grader.grade(reference, right, concept_rubric),
+        grader.grade(reference, swapped, concept_rubric),
+    )
     assert bad.misconceptions and bad.misconceptions[0].evidence in swapped
     assert "misconception" in bad.flags and not good.misconceptions
     assert bad.score < good.score
 
 
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
-    reference = Reference(question="What does a hash table do?",
-                          reference_answer="It maps keys to values. Lookups take constant time on average.")
-    assert [k.text for k in key_points_of(reference)] == ["It maps keys to values.",
-                                                          "Lookups take constant time on average."]
-    grade = grader.grade(reference, "A hash table maps each key to a value. A lookup takes constant time on average.",
-                         concept_rubric)
+    reference = Reference(
+        question="What does a hash table do?",
+        reference_answer="It maps keys to values. Lookups take constant time on average.",
+    )
+    assert [k.text for k in key_points_of(reference)] == [
+        "It maps keys to values.",
+        "Lookups take constant time on average.",
+    ]
+    grade = grader.grade(
+        reference,
+        "A hash table maps each key to a value. A lookup takes constant time on average.",
+        concept_rubric,
+    )
     assert len(grade.key_points) == 2 and grade.score >= 5
 
 
 def test_odd_unicode_and_html_are_graded_safely(grader, concept_rubric) -> None:
-    answer = "<script>alert(1)</script> Bias is error from a model that is too simple — it underfits. 🤖\u200b"
+    answer = (
+        "<script>alert(1)</script> Bias is error from a model that is too simple — it underfits. 🤖\u200b"
+    )
     grade = grader.grade(BIAS_VARIANCE, answer, concept_rubric)
     assert grade.score > 0
     assert all(k.evidence is None or k.evidence in answer for k in grade.key_points)

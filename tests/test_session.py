@@ -29,8 +29,13 @@ class ScriptedGrader(Grader):
         pattern = self.script.popleft()
         status = {"c": "covered", "p": "partial", "m": "missing"}
         points = [
-            KeyPointResult(text=k.text, weight=k.weight, status=status[s], probe=k.probe,  # type: ignore[arg-type]
-                           evidence=answer if s != "m" else None)
+            KeyPointResult(
+                text=k.text,
+                weight=k.weight,
+                status=status[s],
+                probe=k.probe,  # type: ignore[arg-type]
+                evidence=answer if s != "m" else None,
+            )
             for k, s in zip(reference.key_points, pattern, strict=False)
         ]
         covered = sum(k.weight for k in points if k.status == "covered") / sum(k.weight for k in points)
@@ -139,7 +144,11 @@ def test_scripted_candidate_goes_through_every_move(bank, store) -> None:
     assert kinds[2] == ["question", "dont_know", "feedback"]
 
     markdown = report.to_markdown(transcript)
-    for text in ("Precision is TP over TP plus FP.", "Recall is TP over TP plus FN.", entry.key_points[1].probe):
+    for text in (
+        "Precision is TP over TP plus FP.",
+        "Recall is TP over TP plus FN.",
+        entry.key_points[1].probe,
+    ):
         assert text in markdown
     data = json.loads(report.to_json(transcript))
     assert data["overall_score"] == transcript.overall_score

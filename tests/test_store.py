@@ -20,7 +20,9 @@ def _entries(bank) -> list[BankEntry]:
     return sorted(bank.entries.values(), key=lambda e: e.id)
 
 
-def test_second_sync_embeds_nothing_and_an_edit_embeds_one(tmp_path: Path, bank, fake_embedder: FakeEmbedder) -> None:
+def test_second_sync_embeds_nothing_and_an_edit_embeds_one(
+    tmp_path: Path, bank, fake_embedder: FakeEmbedder
+) -> None:
     entries = _entries(bank)[:12]
     store = ChromaQuestionStore.embedded(fake_embedder, str(tmp_path))
     first = store.sync(entries)
@@ -32,7 +34,9 @@ def test_second_sync_embeds_nothing_and_an_edit_embeds_one(tmp_path: Path, bank,
     assert (len(again.added), len(again.updated), len(again.unchanged), len(again.removed)) == (0, 0, 12, 0)
     assert fake_embedder.batches == []
 
-    edited = entries[3].model_copy(update={"reference_answer": entries[3].reference_answer + " One more sentence."})
+    edited = entries[3].model_copy(
+        update={"reference_answer": entries[3].reference_answer + " One more sentence."}
+    )
     changed = [*entries[:3], edited, *entries[4:]]
     report = ChromaQuestionStore.embedded(fake_embedder, str(tmp_path)).sync(changed)
     assert report.updated == [edited.id] and len(report.unchanged) == 11
@@ -65,7 +69,9 @@ def test_filters_by_topic_type_difficulty_and_excludes_asked(tmp_path: Path, ban
     expected = sorted(e.id for e in entries if e.topic == topic and e.difficulty in (1, 2))
     assert store.filter(QuestionFilter(topics=[topic], difficulties=[1, 2])) == expected
     asked = expected[:1]
-    assert store.filter(QuestionFilter(topics=[topic], difficulties=[1, 2], exclude_ids=asked)) == expected[1:]
+    assert (
+        store.filter(QuestionFilter(topics=[topic], difficulties=[1, 2], exclude_ids=asked)) == expected[1:]
+    )
     coding = store.filter(QuestionFilter(types=["coding"]))
     assert coding and all(bank.get(i).type.value == "coding" for i in coding)
 

@@ -1,0 +1,40 @@
+# `make run` sets up .venv, indexes the bank and serves the page on 127.0.0.1:7860; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# uv ignores pip's configuration, so pass pip's find-links on (it is where a CPU build of torch may live).
+FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode $(addprefix --find-links ,$(FIND_LINKS))
+
+.PHONY: setup run test lint bench eval clean
+
+setup: $(VENV)/.installed
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(UV_INSTALL) -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/interviewer index
+	$(BIN)/interviewer serve
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check interviewer tests bench app.py
+	$(BIN)/ruff format --check interviewer tests bench app.py
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/offline_grading.py
+
+eval: setup
+	$(BIN)/interviewer eval ../shared/data/mohler-dev.jsonl
+
+clean:
+	rm -rf $(VENV) .interviewer

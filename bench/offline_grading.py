@@ -1,0 +1,97 @@
+"""Offline grading latency per answer, beside the bare cost of encoding the same texts, and index build times.
+
+    .venv/bin/python bench/offline_grading.py [--answers N]
+
+Answers come from ../shared/data/mohler-dev.jsonl when it is there, else from the bank's reference answers.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+
+import numpy as np
+
+from interviewer.config import PROJECT_DIR
+from interviewer.content import load_bank
+from interviewer.embeddings import SentenceTransformerEmbedder
+from interviewer.models import QuestionType, Reference
+from interviewer.offline_grader import OfflineGrader
+from interviewer.store import ChromaQuestionStore
+from interviewer.text import sentence_spans
+
+MOHLER = PROJECT_DIR.parent / "shared" / "data" / "mohler-dev.jsonl"
+
+
+def percentiles(seconds: list[float]) -> str:
+    ms = np.array(seconds) * 1000
+    return f"p50 {np.percentile(ms, 50):7.1f} ms   p95 {np.percentile(ms, 95):7.1f} ms   (n={len(ms)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--answers", type=int, default=300)
+    args = parser.parse_args()
+
+    bank = load_bank(PROJECT_DIR / "bank", PROJECT_DIR / "rubrics")
+    if MOHLER.exists():
+        records = [json.loads(line) for line in MOHLER.read_text().splitlines()[: args.answers]]
+        cases = [
+            (Reference(question=r["question"], reference_answer=r["reference"]), r["answer"]) for r in records
+        ]
+        source = f"{MOHLER.name} (first {len(cases)})"
+    else:
+        entries = list(bank.entries.values())[: args.answers]
+        cases = [(Reference.from_entry(e), e.reference_answer) for e in entries]
+        source = f"bank reference answers ({len(cases)})"
+
+    t0 = time.perf_counter()
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm up"])
+    print(f"model load: {time.perf_counter() - t0:.2f} s")
+
+    rubric = bank.rubric_for(QuestionType.CONCEPT)
+    grader = OfflineGrader(embedder)
+    graded = []
+    for reference, answer in cases:
+        start = time.perf_counter()
+        grader.grade(reference, answer, rubric)
+        graded.append(time.perf_counter() - start)
+
+    bare = []
+    for reference, answer in cases:
+        texts = [
+            reference.reference_answer,
+            reference.question,
+            answer,
+            *[s.text for s in sentence_spans(answer)],
+        ]
+        start = time.perf_counter()
+        embedder.model.encode(
+            texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
+        bare.append(time.perf_counter() - start)
+
+    print(f"answers: {source}")
+    print(f"offline grade per answer:        {percentiles(graded)}")
+    print(f"bare encode of the same texts:   {percentiles(bare)}")
+
+    entries = list(bank.entries.values())
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = SentenceTransformerEmbedder()  # an empty cache, as on a first run
+        fresh._model = embedder.model
+        start = time.perf_counter()
+        report = ChromaQuestionStore.embedded(fresh, tmp).sync(entries)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        again = ChromaQuestionStore.embedded(fresh, tmp).sync(entries)
+        unchanged = time.perf_counter() - start
+    print(f"index build, cold:      {cold:6.2f} s  ({report.summary()})")
+    print(f"index build, unchanged: {unchanged:6.2f} s  ({again.summary()})")
+
+
+if __name__ == "__main__":
+    main()

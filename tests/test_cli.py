@@ -1,0 +1,249 @@
+"""The CLI contract, through the real `interviewer` console script, in a fresh data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+SCRIPT = str(Path(sys.executable).parent / "interviewer")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("cli-data")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
+    environment.update({"INTERVIEWER_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"})
+    return environment
+
+
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SCRIPT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300, cwd=cwd or ROOT
+    )
+
+
+def test_index_counts_then_is_idempotent(env, bank) -> None:
+    first = run(env, "index")
+    assert first.returncode == 0, first.stderr
+    assert f"added {len(bank)}" in first.stdout and "removed 0" in first.stdout
+    second = run(env, "index")
+    assert f"added 0  updated 0  unchanged {len(bank)}  removed 0" in second.stdout
+
+
+def test_bank_list_json(env, bank) -> None:
+    result = run(env, "bank", "list", "--json")
+    rows = json.loads(result.stdout)
+    assert len(rows) == len(bank)
+    assert set(rows[0]) == {"id", "question", "type", "topic", "difficulty", "sources"}
+    pr = next(r for r in rows if r["id"] == "precision-vs-recall")
+    assert pr["sources"][0] == {"document": "000_0ecf241cda0c52bc", "ref": "Q5"}
+
+
+def test_bank_validate_passes_and_fails_with_details(env, tmp_path: Path) -> None:
+    ok = run(env, "bank", "validate")
+    assert ok.returncode == 0 and "are valid" in ok.stdout
+    bad = tmp_path / "bank"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("- id: Not A Slug\n  question: q\n", encoding="utf-8")
+    result = run({**env, "INTERVIEWER_BANK_DIR": str(bad)}, "bank", "validate")
+    assert result.returncode == 1
+    assert "x.yaml" in result.stderr and "`id`" in result.stderr and "`reference_answer`" in result.stderr
+
+
+def test_grade_by_id_as_json(env) -> None:
+    answer = "Precision is TP/(TP+FP), the share of predicted positives that are right. Recall is TP/(TP+FN)."
+    result = run(env, "grade", "--question-id", "precision-vs-recall", "--answer", answer, "--json")
+    assert result.returncode == 0, result.stderr
+    grade = json.loads(result.stdout)
+    for key in (
+        "score",
+        "max_score",
+        "grader",
+        "criteria",
+        "key_points",
+        "misconceptions",
+        "feedback",
+        "flags",
+        "reference_id",
+        "reference_similarity",
+    ):
+        assert key in grade
+    assert grade["grader"] == "offline" and grade["max_score"] == 10 and 0 < grade["score"] <= 10
+    assert grade["reference_id"] == "precision-vs-recall"
+    for point in grade["key_points"]:
+        assert {"text", "status", "evidence"} <= set(point)
+        assert point["evidence"] is None or point["evidence"] in answer
+
+
+def test_grade_free_question_names_the_entry_and_refuses_far_ones(env) -> None:
+    near = run(
+        env,
+        "grade",
+        "--question",
+        "How do precision and recall differ?",
+        "--answer",
+        "Precision is TP/(TP+FP).",
+    )
+    assert near.returncode == 0, near.stderr
+    assert "precision-vs-recall" in near.stdout and "similarity" in near.stdout
+    far = run(env, "grade", "--question", "How do I bake sourdough bread?", "--answer", "Use flour.")
+    assert far.returncode == 2
+    assert "Nothing in the bank is close enough" in far.stderr and "--reference" in far.stderr
+
+
+def test_grade_ad_hoc_from_stdin_and_file(env, tmp_path: Path) -> None:
+    args = [
+        "grade",
+        "--question",
+        "What is a stack?",
+        "--reference",
+        "A last-in, first-out collection.",
+        "--json",
+    ]
+    from_stdin = run(env, *args, "--answer-file", "-", stdin="A stack is a last in first out collection.")
+    grade = json.loads(from_stdin.stdout)
+    assert grade["reference_id"] is None and grade["score"] >= 7
+    answer_file = tmp_path / "answer.txt"
+    answer_file.write_text("A stack is a last in first out collection.", encoding="utf-8")
+    from_file = json.loads(run(env, *args, "--answer-file", str(answer_file)).stdout)
+    assert from_file["score"] == grade["score"]
+    missing = run(env, *args, "--answer-file", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "Cannot read the answer file" in missing.stderr
+
+
+def test_eval_reports_figures_and_writes_predictions(env, tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    records = [
+        {
+            "id": "1",
+            "question": "What is a stack?",
+            "reference": "A last-in, first-out collection.",
+            "answer": "A last in first out collection of items.",
+            "score": 5,
+            "max_score": 5,
+            "note": "kept",
+        },
+        {
+            "id": "2",
+            "question": "What is a stack?",
+            "reference": "A last-in, first-out collection.",
+            "answer": "A collection where the first item added is the first removed.",
+            "score": 1,
+            "max_score": 5,
+        },
+        {
+            "id": "3",
+            "question": "What is a stack?",
+            "reference": "A last-in, first-out collection.",
+            "answer": "A stack keeps items so that the most recently added comes out first.",
+            "score": 4,
+            "max_score": 5,
+        },
+        {
+            "id": "4",
+            "question": "What is the difference between precision and recall?",
+            "answer": "Precision is TP/(TP+FP) and recall is TP/(TP+FN).",
+            "score": 0.8,
+            "max_score": 1,
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    out = tmp_path / "pred.jsonl"
+    result = run(env, "eval", str(data), "--json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in ("n", "pearson", "spearman", "mean_question_pearson", "rmse", "qwk"):
+        assert key in figures
+    assert figures["n"] == 4
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert (
+        rows[0]["note"] == "kept" and rows[0]["grader"] == "offline" and 0 <= rows[0]["predicted_score"] <= 5
+    )
+    assert rows[3]["reference_id"] == "precision-vs-recall" and rows[3]["predicted_score"] <= 1
+    assert run(env, "eval", str(data)).stdout.count("pearson") == 2  # human-readable form
+
+
+def test_eval_rejects_a_malformed_line(env, tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text(
+        '{"question": "q", "answer": "a", "score": 1, "max_score": 1}\n{not json\n', encoding="utf-8"
+    )
+    result = run(env, "eval", str(data))
+    assert result.returncode == 2 and "line 2" in result.stderr
+
+
+def test_practice_in_the_terminal(env, tmp_path: Path) -> None:
+    save = tmp_path / "session.json"
+    script = "/hint\n\nPrecision is TP/(TP+FP).\nRecall is TP/(TP+FN).\n\n/skip\n"
+    result = run(
+        env,
+        "practice",
+        "--questions",
+        "1",
+        "--follow-ups",
+        "1",
+        "--topic",
+        "evaluation-metrics",
+        "--difficulty",
+        "1",
+        "--seed",
+        "3",
+        "--save",
+        str(save),
+        stdin=script,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Question 1 of 1" in result.stdout
+        and "Hint:" in result.stdout
+        and "end of the interview" in result.stdout
+    )
+    saved = json.loads(save.read_text())
+    turns = saved["questions"][0]["turns"]
+    assert [t["kind"] for t in turns][:4] == ["question", "hint", "answer", "feedback"]
+    assert turns[2]["text"] == "Precision is TP/(TP+FP).\nRecall is TP/(TP+FN)."
+
+
+def test_serve_starts_the_page(env) -> None:
+    port = "7971"
+    process = subprocess.Popen(
+        [SCRIPT, "serve", "--port", port],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, body = time.time() + 120, ""
+        while time.time() < deadline and not body:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert "gradio" in body.lower()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_app_py_is_importable_as_the_gradio_entry(env) -> None:
+    code = "import app, gradio; assert isinstance(app.demo, gradio.Blocks)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert shutil.which(SCRIPT)
