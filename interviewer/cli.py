@@ -299,7 +299,10 @@ def serve(
     """Start the web page (app.py's Gradio app)."""
     from interviewer.web import launch
 
-    launch(_services(), host=host, port=port)
+    try:
+        launch(_services(), host=host, port=port)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
 
 
 if __name__ == "__main__":
