@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -218,7 +219,9 @@ def test_practice_in_the_terminal(env, tmp_path: Path) -> None:
 
 
 def test_serve_starts_the_page(env) -> None:
-    port = "7971"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
     process = subprocess.Popen(
         [SCRIPT, "serve", "--port", port],
         env=env,
