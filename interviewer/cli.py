@@ -11,6 +11,7 @@ import typer
 
 from interviewer.config import Settings
 from interviewer.errors import ContentError, InterviewerError
+from interviewer.guards import check_length
 from interviewer.models import Grade, QuestionType, SessionConfig
 
 app = typer.Typer(
@@ -117,10 +118,6 @@ def _read_answer(answer: str | None, answer_file: str | None) -> str:
         ) from None
 
 
-def grade_to_json(grade: Grade) -> dict[str, Any]:
-    return grade.model_dump(mode="json")
-
-
 def _print_grade(grade: Grade) -> None:
     if grade.reference_id:
         similarity = (
@@ -174,16 +171,12 @@ def grade(
         else:
             assert question is not None
             ref, rubric = services.reference_for_question(question)
-        if len(text) > services.settings.max_answer_chars:
-            raise InterviewerError(
-                f"The answer is {len(text):,} characters; the limit is {services.settings.max_answer_chars:,}. "
-                "Shorten it, or raise INTERVIEWER_MAX_ANSWER_CHARS."
-            )
+        check_length(text, services.settings.max_answer_chars)
         result = services.grader.grade(ref, text, rubric)
     except InterviewerError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        _print_json(grade_to_json(result))
+        _print_json(result.model_dump(mode="json"))
     else:
         _print_grade(result)
 
@@ -220,7 +213,8 @@ def evaluate(
     try:
         with Progress(console=_stderr_console(), transient=True) as progress:
             task = progress.add_task("Grading", total=len(records))
-            for record, result in evaluation.evaluate(records, grade_record):
+            for record in records:
+                result = grade_record(record)
                 ours = evaluation.rescale(result, float(record["max_score"]))
                 predicted.append(ours)
                 rows.append(

@@ -6,7 +6,7 @@ validate` lists them all, and the app never starts on a half-loaded bank.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,20 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     return None
 
 
+def _documents(
+    directory: Path, what: str, expected: type, shape: str, problems: list[str]
+) -> Iterator[tuple[Path, Any]]:
+    """Each parsed YAML file of `directory` whose top level is `expected`; other files become problems."""
+    for path in _yaml_files(directory, what, problems):
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        if not isinstance(data, expected):
+            problems.append(f"{path}: expected {shape} at the top level")
+            continue
+        yield path, data
+
+
 def _describe(exc: ValidationError) -> Iterable[str]:
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(entry)"
@@ -98,13 +112,7 @@ def _validated(model: type[BaseModel], raw: Any, where: str, problems: list[str]
 def _load_entries(bank_dir: Path, problems: list[str]) -> dict[str, BankEntry]:
     entries: dict[str, BankEntry] = {}
     origin: dict[str, Path] = {}
-    for path in _yaml_files(bank_dir, "question bank", problems):
-        data = _read_yaml(path, problems)
-        if data is None:
-            continue
-        if not isinstance(data, list):
-            problems.append(f"{path}: expected a list of question entries at the top level")
-            continue
+    for path, data in _documents(bank_dir, "question bank", list, "a list of question entries", problems):
         for index, raw in enumerate(data, start=1):
             label = raw.get("id") if isinstance(raw, dict) else None
             where = f"{path}: entry {label!r}" if label else f"{path}: entry #{index}"
@@ -133,13 +141,7 @@ def _load_rubrics(
 ) -> tuple[dict[str, Rubric], dict[QuestionType, str]]:
     rubrics: dict[str, Rubric] = {}
     by_type: dict[QuestionType, str] = {}
-    for path in _yaml_files(rubrics_dir, "rubric", problems):
-        data = _read_yaml(path, problems)
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{path}: expected a rubric mapping at the top level")
-            continue
+    for path, data in _documents(rubrics_dir, "rubric", dict, "a rubric mapping", problems):
         label = data.get("id")
         rubric = _validated(Rubric, data, f"{path}: rubric {label!r}" if label else f"{path}", problems)
         if rubric is None:

@@ -42,22 +42,18 @@ class Embedder(ABC):
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Unit vectors for `texts`, in order. Repeated texts (key points, references) come from a cache."""
-        with self._lock:
-            todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo:
-            fresh = self._embed_batch(todo)
-            with self._lock:
-                for text, vector in zip(todo, fresh, strict=True):
-                    self._cache[text] = vector
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
-        if len(found) < len(set(texts)):  # evicted between the two steps: embed the rest directly
-            missing = [t for t in dict.fromkeys(texts) if t not in found]
-            found.update(zip(missing, self._embed_batch(missing), strict=True))
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            found = {t: self._cache[t] for t in set(texts) if t in self._cache}
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
+        if todo:
+            fresh = dict(zip(todo, self._embed_batch(todo), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
 

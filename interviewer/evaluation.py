@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,10 +106,3 @@ def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:
 
 def rescale(grade: Grade, max_score: float) -> float:
     return grade.score / grade.max_score * max_score
-
-
-def evaluate(
-    records: list[dict[str, Any]], grade_record: Callable[[dict[str, Any]], Grade]
-) -> Iterator[tuple[dict[str, Any], Grade]]:
-    for record in records:
-        yield record, grade_record(record)

@@ -11,8 +11,6 @@ from abc import ABC, abstractmethod
 from interviewer.models import CriterionScore, Feedback, Grade, KeyPoint, KeyPointResult, Reference, Rubric
 from interviewer.text import collapse_whitespace, sentence_spans
 
-STATUS_CREDIT = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
-
 
 class Grader(ABC):
     """Grades one answer against a reference, under a rubric."""
@@ -35,11 +33,6 @@ def overall_score(criteria: list[CriterionScore]) -> float:
     """The weighted mean of criterion scores, on 0-10, rounded to one decimal."""
     total_weight = sum(c.weight for c in criteria) or 1.0
     return round(sum(c.weight * c.score for c in criteria) / total_weight, 1)
-
-
-def weighted_coverage(results: list[KeyPointResult]) -> float:
-    total = sum(k.weight for k in results) or 1.0
-    return sum(k.weight * STATUS_CREDIT[k.status] for k in results) / total
 
 
 def criterion_score(rubric: Rubric, criterion_id: str, fraction: float, rationale: str) -> CriterionScore:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from interviewer.errors import AnswerRejectedError
 from interviewer.text import content_tokens, normalize, tokens
 
 _DONT_KNOW = re.compile(
@@ -16,6 +17,15 @@ _DONT_KNOW = re.compile(
     r"i'?m\s*not\s*sure|no\s*clue)\b[\s.!?]*$",
     re.IGNORECASE,
 )
+
+
+def check_length(text: str, limit: int) -> None:
+    """Refuse an answer over the length limit, before anything is recorded or graded."""
+    if len(text) > limit:
+        raise AnswerRejectedError(
+            f"Your answer is {len(text):,} characters; the limit is {limit:,}. "
+            "Shorten it and send it again (your text has not been discarded)."
+        )
 
 
 @dataclass(frozen=True)

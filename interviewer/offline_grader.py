@@ -65,11 +65,12 @@ class OfflineGrader(Grader):
 
         points = key_points_of(reference)
         spans = sentence_spans(answer)
-        usable = [s for s in spans if self._can_be_evidence(reference.question, s)]
         flags: list[str] = []
         if is_keyword_list(normalize(answer)):
             flags.append("keyword_list")
-            usable = []
+            usable_idx = []
+        else:
+            usable_idx = [i for i, s in enumerate(spans) if self._can_be_evidence(reference.question, s)]
 
         texts = (
             [p.text for p in points]
@@ -98,7 +99,6 @@ class OfflineGrader(Grader):
                 "The answer does not address this question, so nothing could be credited.",
             )
 
-        usable_idx = [i for i, s in enumerate(spans) if s in usable]
         point_sims = span_vecs[usable_idx] @ point_vecs.T if usable_idx else np.zeros((0, n_points))
 
         # Misconceptions: a span nearer to a wrong claim than to any key point.

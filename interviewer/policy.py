@@ -7,7 +7,7 @@ session (`session.py`) carries out the moves.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from interviewer.models import Grade, KeyPointResult
@@ -38,7 +38,6 @@ class Move:
     key_point: KeyPointResult | None = None
     hint_level: int = 0
     reason: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def plan(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from interviewer.config import Settings
@@ -23,6 +24,8 @@ class Services:
     settings: Settings
     embedder: Embedder
     store: QuestionStore
+    _indexed: bool = field(default=False, init=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Services:
@@ -49,14 +52,19 @@ class Services:
         return OfflineGrader(self.embedder)
 
     def index(self) -> IndexReport:
-        report = self.store.sync(self.bank.entries.values())
-        self._indexed = True
+        with self._index_lock:
+            report = self.store.sync(self.bank.entries.values())
+            self._indexed = True
         return report
 
     def ensure_index(self) -> QuestionStore:
-        """The store, brought in step with the bank once per process (cheap when nothing changed)."""
-        if not getattr(self, "_indexed", False):
-            self.index()
+        """The store, brought in step with the bank once per process (cheap when nothing changed).
+
+        Locked, so the page's warm-up and a first session do not both sync."""
+        with self._index_lock:
+            if not self._indexed:
+                self.store.sync(self.bank.entries.values())
+                self._indexed = True
         return self.store
 
     def rubric(self, question_type: QuestionType, rubric_id: str | None = None) -> Rubric:

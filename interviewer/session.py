@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from interviewer import policy
 from interviewer.content import Bank
-from interviewer.errors import AnswerRejectedError, InterviewerError
+from interviewer.errors import InterviewerError
 from interviewer.grading import Grader
+from interviewer.guards import check_length
 from interviewer.models import (
     BankEntry,
     Grade,
@@ -76,11 +77,7 @@ class Session:
     def answer(self, text: str) -> list[Turn]:
         """Grade a reply to the open question or follow-up and return what the interviewer says next."""
         self._require_open()
-        if len(text) > self.max_answer_chars:
-            raise AnswerRejectedError(
-                f"Your answer is {len(text):,} characters; the limit is {self.max_answer_chars:,}. "
-                "Shorten it and send it again (your text has not been discarded)."
-            )
+        check_length(text, self.max_answer_chars)
         record = self._record()
         said = Turn(role="candidate", kind="answer", text=text)
         record.turns.append(said)
@@ -204,11 +201,16 @@ class Session:
         """The main grade, with key points recovered in follow-ups marked covered so they are not asked again."""
         assert record.main_grade is not None or record.follow_up_grades
         base = record.main_grade or record.follow_up_grades[0]
-        recovered = {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
+        recovered = recovered_points(record)
         points = [
             k.model_copy(update={"status": "covered"}) if k.text in recovered else k for k in base.key_points
         ]
         return base.model_copy(update={"key_points": points})
+
+
+def recovered_points(record: QuestionRecord) -> set[str]:
+    """Key points the candidate covered when asked a follow-up."""
+    return {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
 
 
 def question_score(record: QuestionRecord) -> float:
@@ -218,7 +220,7 @@ def question_score(record: QuestionRecord) -> float:
     main = record.main_grade
     total = sum(k.weight for k in main.key_points) or 1.0
     missed = {k.text: k.weight for k in main.key_points if k.status != "covered"}
-    recovered = {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
+    recovered = recovered_points(record)
     bonus = 10 * FOLLOW_UP_CREDIT * sum(w for t, w in missed.items() if t in recovered) / total
     return round(min(10.0, main.score + bonus), 1)
 

@@ -201,7 +201,6 @@ class ChromaQuestionStore(QuestionStore):
         if changed:
             texts = [e.question for e, _ in changed] + [e.reference_answer for e, _ in changed]
             vectors = self.embedder.embed(texts)
-            n = len(changed)
             collection.upsert(
                 ids=[f"{e.id}#question" for e, _ in changed] + [f"{e.id}#reference" for e, _ in changed],
                 embeddings=vectors,
@@ -209,7 +208,6 @@ class ChromaQuestionStore(QuestionStore):
                 metadatas=[_entry_metadata(e, d, "question") for e, d in changed]
                 + [_entry_metadata(e, d, "reference") for e, d in changed],
             )
-            assert vectors.shape[0] == 2 * n
         return report
 
     def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
