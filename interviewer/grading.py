@@ -7,18 +7,27 @@ numbers are then computed here, in code, from those judgements, so nothing a can
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from interviewer.models import CriterionScore, Feedback, Grade, KeyPoint, KeyPointResult, Reference, Rubric
 from interviewer.text import collapse_whitespace, sentence_spans
 
+TextSink = Callable[[str], None]
+"""Receives the interviewer's feedback text so far, each time more of it arrives (graders that stream)."""
+
 
 class Grader(ABC):
-    """Grades one answer against a reference, under a rubric."""
+    """Grades one answer against a reference, under a rubric.
+
+    A grader whose backend streams calls `on_text` with the feedback written so far; others ignore it.
+    """
 
     name: str
 
     @abstractmethod
-    def grade(self, reference: Reference, answer: str, rubric: Rubric) -> Grade: ...
+    def grade(
+        self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
+    ) -> Grade: ...
 
 
 def key_points_of(reference: Reference) -> list[KeyPoint]:

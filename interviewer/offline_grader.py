@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from interviewer.embeddings import Embedder
-from interviewer.grading import Grader, criterion_score, key_points_of, overall_score, zero_grade
+from interviewer.grading import (
+    Grader,
+    TextSink,
+    criterion_score,
+    key_points_of,
+    overall_score,
+    zero_grade,
+)
 from interviewer.guards import check_answer, copies_question
 from interviewer.models import (
     Feedback,
@@ -55,7 +62,9 @@ class OfflineGrader(Grader):
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
 
-    def grade(self, reference: Reference, answer: str, rubric: Rubric) -> Grade:
+    def grade(
+        self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
+    ) -> Grade:
         return self._grade(reference, answer, rubric, grader_name=self.name)
 
     def _grade(self, reference: Reference, answer: str, rubric: Rubric, grader_name: str) -> Grade:

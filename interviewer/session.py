@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from interviewer import policy
 from interviewer.content import Bank
 from interviewer.errors import InterviewerError
-from interviewer.grading import Grader
+from interviewer.grading import Grader, TextSink
 from interviewer.guards import check_length
 from interviewer.models import (
     BankEntry,
@@ -74,8 +74,10 @@ class Session:
         self._state, move = policy.start(queue, self.config.max_follow_ups)
         return self._carry_out(move)
 
-    def answer(self, text: str) -> list[Turn]:
-        """Grade a reply to the open question or follow-up and return what the interviewer says next."""
+    def answer(self, text: str, *, on_text: TextSink | None = None) -> list[Turn]:
+        """Grade a reply to the open question or follow-up and return what the interviewer says next.
+
+        `on_text` receives the feedback as it streams, when the grader streams."""
         self._require_open()
         check_length(text, self.max_answer_chars)
         record = self._record()
@@ -85,10 +87,12 @@ class Session:
         rubric = self.bank.rubric_for(entry.type, entry.rubric)
         assert self._state is not None
         if self._target is None:
-            grade = self.grader.grade(Reference.from_entry(entry), text, rubric)
+            grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=on_text)
             record.main_grade = grade
         else:
-            grade = self.grader.grade(self._follow_up_reference(entry, self._target), text, rubric)
+            grade = self.grader.grade(
+                self._follow_up_reference(entry, self._target), text, rubric, on_text=on_text
+            )
             record.follow_up_grades.append(grade)
         said.grade = grade
         record.score = question_score(record)

@@ -24,7 +24,7 @@ class ScriptedGrader(Grader):
         self.script = deque(script)
         self.asked: list[tuple[str, str]] = []
 
-    def grade(self, reference: Reference, answer: str, rubric: Rubric) -> Grade:
+    def grade(self, reference: Reference, answer: str, rubric: Rubric, *, on_text=None) -> Grade:
         self.asked.append((reference.question, answer))
         pattern = self.script.popleft()
         status = {"c": "covered", "p": "partial", "m": "missing"}
