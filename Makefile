@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
 UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode $(addprefix --find-links ,$(FIND_LINKS))
 
-.PHONY: setup run test lint bench eval clean
+.PHONY: setup run test browser lint bench eval clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,11 @@ run: setup
 	$(BIN)/interviewer index
 	$(BIN)/interviewer serve
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+browser:  # Debian's Chromium for tests/test_browser.py (Playwright drives it; it never downloads one)
+	bash .ci/ensure-chromium
 
 lint: setup
 	$(BIN)/ruff check interviewer tests bench app.py
@@ -32,6 +35,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/offline_grading.py
+	$(BIN)/python bench/llm_overhead.py
 
 eval: setup
 	$(BIN)/interviewer eval ../shared/data/mohler-dev.jsonl

@@ -1,9 +1,15 @@
-"""Run the web page: `python app.py` (the same as `interviewer serve`)."""
+"""Run the web page: `python app.py` (the same as `interviewer serve`), on http://127.0.0.1:7860."""
 
+import sys
+
+from interviewer.errors import InterviewerError
 from interviewer.services import Services
 from interviewer.web import build_app, launch
 
 if __name__ == "__main__":
-    launch(Services.from_settings())
+    try:
+        launch(Services.from_settings())
+    except InterviewerError as exc:  # bad content or settings: say what to fix, no traceback
+        sys.exit(f"error: {exc}")
 else:  # `gradio app.py` and other tools look for a module-level `demo`
     demo = build_app(Services.from_settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,6 +101,56 @@ def bank_schema() -> None:
     _print_json({"type": "array", "items": BankEntry.model_json_schema()})
 
 
+@bank_app.command("import")
+def bank_import(
+    file: Annotated[Path, typer.Argument(help="A question-and-answer document (UTF-8 text).")],
+    out: Annotated[Path | None, typer.Option(help="Write the drafts here instead of to stdout.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic slug for every draft (else guessed).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+    offline: Annotated[
+        bool, typer.Option(help="Draft key points from the answers' sentences even if an LLM is configured.")
+    ] = False,
+) -> None:
+    """Draft bank entries (YAML) from a document of questions and answers, for you to review."""
+    from interviewer import bank_import as importer
+
+    try:
+        services = _services()
+        chat_model = None if offline else services.chat_model
+        text, summary = importer.import_file(file, services.settings, topic=topic, chat_model=chat_model)
+        if out is not None:
+            importer.write_new(out, text, force=force)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    if out is None:
+        typer.echo(text, nl=False)
+    typer.echo(summary + (f" Written to {out}." if out else ""), err=True)
+
+
+@bank_app.command("coverage")
+def bank_coverage(
+    files: Annotated[list[Path], typer.Argument(help="Question-and-answer documents.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    threshold: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Similarity that counts as covered (default 0.75).")
+    ] = None,
+) -> None:
+    """Each question in the documents and the bank entry covering it; exit 1 if any is uncovered."""
+    from interviewer import coverage
+
+    services = _services()
+    try:
+        report = coverage.coverage_of_files(files, services, threshold)
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(report.render())
+    if report.uncovered:
+        raise typer.Exit(1)
+
+
 def _read_answer(answer: str | None, answer_file: str | None) -> str:
     if (answer is None) == (answer_file is None):
         raise _fail(
@@ -127,6 +178,11 @@ def _print_grade(grade: Grade) -> None:
         )
         typer.echo(f"Graded against bank entry {grade.reference_id}{similarity}.")
     typer.secho(f"Score: {grade.score}/10  [{grade.grader} grader]", bold=True)
+    if grade.fallback_reason:
+        typer.secho(
+            f"The LLM grader was unavailable ({grade.fallback_reason}); graded offline.",
+            fg=typer.colors.YELLOW,
+        )
     if grade.flags:
         typer.echo(f"Flags: {', '.join(grade.flags)}")
     for c in grade.criteria:
@@ -189,17 +245,32 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write each record back with our score added.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N records.")] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Answers graded at once (threads); raise it for an LLM grader.")
+    ] = 1,
 ) -> None:
-    """Grade human-scored answers and report agreement: Pearson, Spearman, per-question r, RMSE, QWK."""
+    """Grade human-scored answers and report agreement (Pearson, Spearman, per-question r, RMSE, QWK, ROC AUC),
+    beside two baselines scored in the same run: reference-word overlap and plain embedding cosine."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from rich.progress import Progress
 
     from interviewer import evaluation
+    from interviewer.baselines import baselines
 
+    started = time.perf_counter()
     services = _services()
+    if services.settings.uses_llm and services.settings.llm_configured and services.chat_model is not None:
+        services.chat_model.cooldown = 0.0  # measure every answer: no skipping the LLM after one failure
     try:
         records = evaluation.read_records(data)[:limit]
     except InterviewerError as exc:
         raise _fail(str(exc)) from None
+
+    def baseline_reference(record: dict[str, Any]) -> str:
+        if record.get("reference"):
+            return str(record["reference"])
+        return services.reference_for_question(record["question"])[0].reference_answer
 
     def grade_record(record: dict[str, Any]) -> Grade:
         if record.get("reference"):
@@ -213,8 +284,8 @@ def evaluate(
     try:
         with Progress(console=_stderr_console(), transient=True) as progress:
             task = progress.add_task("Grading", total=len(records))
-            for record in records:
-                result = grade_record(record)
+            pool = ThreadPoolExecutor(max_workers=concurrency)
+            for record, result in zip(records, pool.map(grade_record, records), strict=True):
                 ours = evaluation.rescale(result, float(record["max_score"]))
                 predicted.append(ours)
                 rows.append(
@@ -222,23 +293,50 @@ def evaluate(
                         **record,
                         "predicted_score": round(ours, 3),
                         "grader": result.grader,
+                        "fallback_reason": result.fallback_reason,
                         "flags": result.flags,
                         "reference_id": result.reference_id,
                     }
                 )
                 progress.advance(task)
+            pool.shutdown()
     except InterviewerError as exc:
         raise _fail(str(exc)) from None
+    fallbacks = [r for r in rows if r["grader"] == "offline-fallback"]
+    if fallbacks:
+        typer.secho(
+            f"{len(fallbacks)} of {len(rows)} answers were graded offline because the LLM grader failed "
+            f"(first reason: {fallbacks[0]['fallback_reason']}). Check the endpoint with `interviewer doctor`.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     figures = evaluation.metrics(records, predicted)
+    try:
+        baseline_figures = {
+            name: evaluation.metrics(records, evaluation.baseline_scores(records, score, baseline_reference))
+            for name, score in baselines(services.embedder).items()
+        }
+    except InterviewerError as exc:
+        raise _fail(str(exc)) from None
+    seconds = time.perf_counter() - started
     if out:
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     if as_json:
-        _print_json({"data": str(data), "grader": services.grader.name, **figures.as_dict()})
+        _print_json(
+            {
+                "data": str(data),
+                "grader": services.grader.name,
+                **figures.as_dict(),
+                "baselines": {name: f.as_dict() for name, f in baseline_figures.items()},
+                "seconds": round(seconds, 1),
+            }
+        )
         return
-    typer.echo(f"{data}: {figures.n} answers, {figures.questions} questions, {services.grader.name} grader")
-    for name, value in figures.as_dict().items():
-        if name not in ("n", "questions"):
-            typer.echo(f"  {name:<22} {value:.3f}")
+    typer.echo(
+        f"{data}: {figures.n} answers, {figures.questions} questions, {services.grader.name} grader, "
+        f"{seconds:.1f} s"
+    )
+    typer.echo(evaluation.table({services.grader.name: figures, **baseline_figures}))
 
 
 def _stderr_console() -> Any:
@@ -283,6 +381,17 @@ def practice(
         run_practice(_services(), config, save)
     except InterviewerError as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command()
+def doctor() -> None:
+    """Say which grader is active and check its LLM endpoint and model; exit 1 when something is wrong."""
+    from interviewer.doctor import diagnose
+
+    diagnosis = diagnose(Settings())
+    typer.echo(diagnosis.render())
+    if not diagnosis.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

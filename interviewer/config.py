@@ -7,9 +7,12 @@ directory. The LLM endpoint also honours the standard `OPENAI_API_KEY` and `OPEN
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from interviewer.errors import InterviewerError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -48,11 +51,23 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_LLM_BASE_URL")
     )
     llm_model: str = "gpt-4o-mini"
-    llm_timeout: float = Field(default=30.0, gt=0)
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds per LLM request (the client's own is 600)."
+    )
     llm_retries: int = Field(default=2, ge=0)
+    llm_max_retry_wait: float = Field(
+        default=10.0, ge=0, description="Longest Retry-After (s) honoured; a longer one falls back at once."
+    )
+    grader: Literal["auto", "offline", "llm"] = Field(
+        default="auto", description="auto: the LLM grader when an endpoint is configured, else offline."
+    )
 
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: SecretStr | None = Field(
+        default=None, description='Password for the web page: "user:password", several separated by commas.'
+    )
+    web_concurrency: int = Field(default=2, ge=1, description="Gradings the web page runs at once.")
 
     @property
     def chroma_path(self) -> Path:
@@ -63,5 +78,25 @@ class Settings(BaseSettings):
         return self.data_dir / "sessions.sqlite3"
 
     @property
+    def auth_pairs(self) -> list[tuple[str, str]]:
+        """The (user, password) pairs from `auth`; empty when the page is open."""
+        if self.auth is None:
+            return []
+        pairs = []
+        for item in self.auth.get_secret_value().split(","):
+            user, sep, password = item.strip().partition(":")
+            if not (sep and user and password):
+                raise InterviewerError(
+                    'INTERVIEWER_AUTH must look like "user:password" (several separated by commas); fix it and restart.'
+                )
+            pairs.append((user, password))
+        return pairs
+
+    @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url or self.llm_api_key)
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether answers are graded by the LLM grader (with the offline grader as its fallback)."""
+        return self.grader == "llm" or (self.grader == "auto" and self.llm_configured)

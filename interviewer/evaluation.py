@@ -1,7 +1,9 @@
 """Measuring a grader against human scores: `interviewer eval DATA.jsonl`.
 
 Each record is `{question, reference, answer, score, max_score}`; other fields are carried through. Our 0-10
-score is rescaled to the record's `max_score` before comparing.
+score is rescaled to the record's `max_score` before comparing. When every human score is 0 or full marks
+(correct / not correct, as in SciEntsBank), ROC AUC is reported too. The baselines (`baselines.py`) are
+scored on the same records in the same run, so every figure stands beside them.
 """
 
 from __future__ import annotations
@@ -55,9 +57,49 @@ class Metrics:
     questions: int
     rmse: float
     qwk: float
+    roc_auc: float | None = None  # only for correct / not-correct labels
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | None]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+MEASURES = {
+    "pearson": "Pearson r",
+    "spearman": "Spearman rho",
+    "mean_question_pearson": "mean per-question r",
+    "rmse": "RMSE",
+    "qwk": "quadratic weighted kappa",
+    "roc_auc": "ROC AUC (correct vs not)",
+}
+
+
+def table(columns: dict[str, Metrics]) -> str:
+    """The figures of each grader or baseline side by side, one measure per row."""
+    names = list(columns)
+    rows = [[MEASURES[m], *(_cell(getattr(columns[n], m)) for n in names)] for m in MEASURES]
+    rows = [r for r in rows if any(c != "-" for c in r[1:])]
+    widths = [max(len(r[i]) for r in [["measure", *names], *rows]) for i in range(len(names) + 1)]
+    lines = [["measure", *names], ["-" * w for w in widths], *rows]
+    return "\n".join(
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    )
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Probability that a correct answer outscores an incorrect one (ties count half): Mann-Whitney U."""
+    positive = labels.astype(bool)
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if not n_pos or not n_neg:
+        return float("nan")
+    ranks = stats.rankdata(scores)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _safe_corr(fn: Callable[..., Any], x: np.ndarray, y: np.ndarray) -> float:
@@ -91,6 +133,7 @@ def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:
     per_question = [_safe_corr(stats.pearsonr, human[idx], ours[idx]) for idx in by_question.values()]
     per_question = [r for r in per_question if not math.isnan(r)]
     scale = np.array([float(r["max_score"]) for r in records])
+    binary = bool(np.all((human == 0) | (human == scale)))
     return Metrics(
         n=len(records),
         pearson=_safe_corr(stats.pearsonr, human, ours),
@@ -101,7 +144,17 @@ def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:
         qwk=quadratic_weighted_kappa(
             np.rint(human / scale * scale.max()).astype(int), np.rint(ours / scale * scale.max()).astype(int)
         ),
+        roc_auc=roc_auc(human == scale, ours / scale) if binary else None,
     )
+
+
+def baseline_scores(
+    records: list[dict[str, Any]],
+    score: Callable[[str, str], float],
+    reference: Callable[[dict[str, Any]], str],
+) -> list[float]:
+    """A baseline's predictions for the records, on each record's scale."""
+    return [score(reference(r), r["answer"]) * float(r["max_score"]) for r in records]
 
 
 def rescale(grade: Grade, max_score: float) -> float:

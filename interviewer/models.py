@@ -198,11 +198,54 @@ class Grade(BaseModel):
     reference_id: str | None = None
     reference_similarity: float | None = None
     fallback_reason: str | None = None
+    next_move: Literal["follow_up", "move_on"] | None = Field(
+        default=None, description="The grader's advice to the interviewer; None leaves it to the policy."
+    )
+    follow_up_point: str | None = Field(default=None, description="The missed key point to ask about next.")
 
     @property
     def missed(self) -> list[KeyPointResult]:
         """Key points not fully covered, most important first."""
         return sorted((k for k in self.key_points if k.status != "covered"), key=lambda k: -k.weight)
+
+
+# --- What an LLM grader is asked to return (its structured output) -------------------------------------
+# Reasons come before verdicts (evidence before status, rationale before level), so the model writes its
+# grounds first. Scores are not asked for: they are computed in code from these judgements.
+
+
+class KeyPointJudgement(BaseModel):
+    key_point: int = Field(description="The key point's number in the list.")
+    evidence: str = Field(description="The candidate's words that make the point, copied exactly; or ''.")
+    status: KeyPointStatus
+
+
+class MisconceptionJudgement(BaseModel):
+    misconception: int = Field(description="The misconception's number in the list.")
+    evidence: str = Field(description="The candidate's own words that state it, copied exactly.")
+
+
+class CriterionJudgement(BaseModel):
+    criterion: str = Field(description="The criterion id.")
+    rationale: str = Field(description="One or two sentences on why, written before choosing the level.")
+    level: int = Field(ge=0, le=3)
+
+
+class NextMove(BaseModel):
+    action: Literal["follow_up", "move_on"]
+    key_point: int | None = Field(description="With follow_up: the number of the missed point to ask about.")
+
+
+class GradingJudgement(BaseModel):
+    key_points: list[KeyPointJudgement]
+    misconceptions: list[MisconceptionJudgement]
+    criteria: list[CriterionJudgement]
+    feedback: str = Field(description="Two to four sentences to the candidate: what was good, what to add.")
+    next_move: NextMove
+
+
+class FollowUpQuestion(BaseModel):
+    question: str = Field(description="One short follow-up question to the candidate.")
 
 
 class Reference(BaseModel):
@@ -254,6 +297,9 @@ class SessionConfig(BaseModel):
     mode: Mode = "study"
     seed: int | None = None
     question_ids: list[str] = Field(default_factory=list, description="Ask exactly these, in order.")
+    time_limit_seconds: int | None = Field(
+        default=None, ge=10, le=3600, description="Exam mode: time allowed for each question or follow-up."
+    )
 
 
 class Turn(BaseModel):

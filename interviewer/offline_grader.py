@@ -2,14 +2,17 @@
 
 How it works:
 1. Text guards (`guards.check_answer`) stop empty, "I don't know", filler-only and copied answers.
-2. The answer is cut into sentence spans. Spans that only restate the question, or that are bare keyword
-   lists, cannot serve as evidence.
-3. Each key point is matched to its most similar span; the similarity decides covered / partial / missing,
-   and the span, verbatim, is the evidence.
-4. A span closer to a listed misconception than to any key point counts as that misconception, earns no
-   credit and lowers the accuracy criterion.
-5. An answer unrelated to the question and reference (off-topic) is stopped with a score of 0.
+2. The answer is cut into sentence spans. Spans that only restate the question, bare keyword lists, stuffed
+   keyword runs and text addressed to the grader cannot serve as evidence (the last two are flagged).
+3. A span closer to a listed misconception than to any key point counts as that misconception and earns no
+   credit; it lowers the accuracy criterion.
+4. An answer unrelated to the question and reference (off-topic) is stopped with a score of 0.
+5. Each key point's words are matched to the words of the usable spans (`alignment`), question words demoted;
+   the recall decides covered / partial / missing and its credit, and the span holding most of the match,
+   verbatim, is the evidence.
 6. Each rubric criterion is scored from the signal it names (`measure`): coverage, accuracy or focus.
+
+Figures for each design choice, measured on human-graded data, are in docs/grader-notes.md.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from interviewer.alignment import answer_words, match_point, point_words, question_stems
 from interviewer.embeddings import Embedder
 from interviewer.grading import (
     Grader,
@@ -27,7 +31,7 @@ from interviewer.grading import (
     overall_score,
     zero_grade,
 )
-from interviewer.guards import check_answer, copies_question
+from interviewer.guards import addresses_the_grader, check_answer, copies_question
 from interviewer.models import (
     Feedback,
     Grade,
@@ -37,22 +41,26 @@ from interviewer.models import (
     Reference,
     Rubric,
 )
-from interviewer.text import Span, content_stems, is_keyword_list, normalize, sentence_spans
+from interviewer.text import Span, content_stems, is_keyword_list, is_word_salad, normalize, sentence_spans
 
 
 @dataclass(frozen=True)
 class OfflineThresholds:
-    """Cosine similarities (all-MiniLM-L6-v2) that decide each judgement; tuned on hand-graded answers."""
+    """Similarities (all-MiniLM-L6-v2) that decide each judgement.
 
-    covered: float = 0.62
-    partial: float = 0.48
-    credit_floor: float = 0.45  # below this a span earns no credit for a key point
-    credit_full: float = 0.75  # at or above this a span earns full credit
+    The key-point ones apply to word recall (`alignment.match_point`); the credit ones are the global
+    calibration fitted on the dev sets (docs/grader-notes.md). The others are sentence cosines.
+    """
+
+    covered: float = 0.50  # word recall at which a key point counts as covered
+    partial: float = 0.35
+    credit_floor: float = 0.15  # recall below this earns no credit
+    credit_full: float = 0.70  # recall at or above this earns full credit
     off_topic: float = 0.20  # best relevance of the whole answer below this: off-topic
     relevant_span: float = 0.30  # a span at least this close to the reference counts towards focus
     misconception: float = 0.78
     misconception_margin: float = 0.03  # how much closer to a key point a span may be and still be wrong
-    coverage_gate: float = 0.70  # accuracy and focus are only fully credited once this much is covered
+    coverage_gate: float = 0.60  # accuracy and focus are only fully credited once this much is covered
 
 
 class OfflineGrader(Grader):
@@ -68,7 +76,7 @@ class OfflineGrader(Grader):
         return self._grade(reference, answer, rubric, grader_name=self.name)
 
     def _grade(self, reference: Reference, answer: str, rubric: Rubric, grader_name: str) -> Grade:
-        stopped = check_answer(reference.question, answer)
+        stopped = check_answer(reference.question, answer, reference.reference_answer)
         if stopped:
             return zero_grade(reference, rubric, grader_name, stopped.flag, stopped.message)
 
@@ -79,8 +87,16 @@ class OfflineGrader(Grader):
             flags.append("keyword_list")
             usable_idx = []
         else:
-            usable_idx = [i for i, s in enumerate(spans) if self._can_be_evidence(reference.question, s)]
+            usable_idx = [i for i, s in enumerate(spans) if self._can_be_evidence(reference, s)]
+        if any(is_word_salad(s.text) for s in spans):
+            flags.append("keyword_stuffing")
+        if any(addresses_the_grader(s.text) for s in spans):
+            flags.append("injection")
 
+        # Word vectors of the spans and key points. The same pass caches their sentence vectors, and the whole
+        # answer's, so the sentence embedding below costs no second pass.
+        span_words = self.embedder.embed_words([answer, *(s.text for s in spans)])[1:]
+        key_words = self.embedder.embed_words([p.text for p in points])
         texts = (
             [p.text for p in points]
             + [m.text for m in reference.misconceptions]
@@ -126,7 +142,7 @@ class OfflineGrader(Grader):
                         spans[usable_idx[row]].text, misconception.text, points[best_point].text
                     )
                 ):
-                    blocked.add(row)
+                    blocked.add(usable_idx[row])
                     found.append(
                         MisconceptionFound(
                             text=misconception.text,
@@ -134,30 +150,28 @@ class OfflineGrader(Grader):
                             evidence=spans[usable_idx[row]].text,
                         )
                     )
-        if blocked:
-            point_sims = point_sims.copy()
-            point_sims[sorted(blocked), :] = -1.0
 
+        asked = question_stems(reference.question)
+        creditable = [i for i in usable_idx if i not in blocked]
+        words, owners = answer_words(span_words, creditable, asked)
         results = []
         credits = []
-        for k, point in enumerate(points):
-            if len(point_sims):
-                row = int(np.argmax(point_sims[:, k]))
-                sim = float(point_sims[row, k])
-            else:
-                row, sim = -1, 0.0
-            status = self._status(sim)
+        for point, point_vectors in zip(points, key_words, strict=True):
+            match = match_point(point_words(point_vectors, asked), words, owners)
+            status = self._status(match.recall)
             results.append(
                 KeyPointResult(
                     text=point.text,
                     weight=point.weight,
                     status=status,
-                    evidence=spans[usable_idx[row]].text if status != "missing" and row >= 0 else None,
-                    similarity=round(max(sim, 0.0), 3),
+                    evidence=spans[match.span].text
+                    if status != "missing" and match.span is not None
+                    else None,
+                    similarity=round(match.recall, 3),
                     probe=point.probe,
                 )
             )
-            credits.append(self._credit(sim))
+            credits.append(self._credit(match.recall))
 
         total_weight = sum(p.weight for p in points)
         coverage = sum(p.weight * c for p, c in zip(points, credits, strict=True)) / total_weight
@@ -193,8 +207,14 @@ class OfflineGrader(Grader):
             reference_similarity=reference.similarity,
         )
 
-    def _can_be_evidence(self, question: str, span: Span) -> bool:
-        return not copies_question(question, span.text) and not is_keyword_list(span.text)
+    def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
+        """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""
+        return not (
+            copies_question(reference.question, span.text, reference.reference_answer)
+            or is_keyword_list(span.text)
+            or is_word_salad(span.text)
+            or addresses_the_grader(span.text)
+        )
 
     def _status(self, sim: float) -> KeyPointStatus:
         if sim >= self.t.covered:

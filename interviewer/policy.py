@@ -82,10 +82,16 @@ def after_answer(state: PolicyState, grade: Grade) -> tuple[PolicyState, Move]:
 
 
 def follow_up_target(state: PolicyState, grade: Grade) -> KeyPointResult | None:
+    """The most important missed key point with a probe, not yet asked about; the grader's advice (an LLM's
+    "move on", or the point it would ask about) is followed when it names such a point."""
     if state.follow_ups_asked >= state.max_follow_ups or NO_FOLLOW_UP_FLAGS & set(grade.flags):
         return None
+    if grade.next_move == "move_on":
+        return None
     candidates = [k for k in grade.missed if k.probe and k.text not in state.probed]
-    return candidates[0] if candidates else None
+    advised = [k for k in candidates if k.text == grade.follow_up_point]
+    ranked = advised + candidates
+    return ranked[0] if ranked else None
 
 
 def on_command(state: PolicyState, command: Command) -> tuple[PolicyState, Move]:

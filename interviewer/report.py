@@ -1,10 +1,17 @@
-"""Rendering a finished (or unfinished) transcript as Markdown and JSON."""
+"""A finished (or unfinished) transcript as a report: Markdown, JSON and a self-contained HTML page.
+
+All three carry the same summary (overall score, scores per topic and per criterion, strongest and
+weakest key points) and the whole transcript. The HTML page needs nothing from the network: its style
+is inline and its charts are inline SVG.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
-from interviewer.models import Grade, Transcript
+from interviewer.models import Grade, KeyPointResult, Transcript
+from interviewer.scorecard import CSS, criteria_table, esc, grader_badge, markdown_html
 
 _SPEAKER = {"interviewer": "Interviewer", "candidate": "You"}
 
@@ -50,6 +57,7 @@ def to_markdown(transcript: Transcript) -> str:
         f"{config.max_follow_ups}",
         f"- **Overall score: {transcript.overall_score}/10**",
         "",
+        *_summary_lines(summarize(transcript)),
         "| # | question | topic | score |",
         "| --- | --- | --- | --- |",
     ]
@@ -73,3 +81,154 @@ def to_markdown(transcript: Transcript) -> str:
                 lines += _grade_lines(turn.grade)
         lines += [f"**Question score: {q.score}/10**", ""]
     return "\n".join(lines)
+
+
+# --- summary ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSummary:
+    overall: float
+    by_topic: list[tuple[str, float]] = field(default_factory=list)
+    by_criterion: list[tuple[str, float]] = field(default_factory=list)
+    strongest: list[KeyPointResult] = field(default_factory=list)
+    weakest: list[KeyPointResult] = field(default_factory=list)
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 1) if values else 0.0
+
+
+def summarize(transcript: Transcript, top: int = 3) -> ReportSummary:
+    """Scores per topic (skipped questions count 0) and per criterion (over main answers), and the key
+    points best covered and most important missed (not recovered in a follow-up)."""
+    topics: dict[str, list[float]] = {}
+    criteria: dict[str, list[float]] = {}
+    covered: list[KeyPointResult] = []
+    missed: list[KeyPointResult] = []
+    for q in transcript.questions:
+        topics.setdefault(q.topic, []).append(q.score)
+        if q.main_grade is None:
+            continue
+        for c in q.main_grade.criteria:
+            criteria.setdefault(c.name, []).append(c.score)
+        recovered = {k.text for g in q.follow_up_grades for k in g.key_points if k.status == "covered"}
+        for k in q.main_grade.key_points:
+            if k.status == "covered":
+                covered.append(k)
+            elif k.text not in recovered:
+                missed.append(k)
+    return ReportSummary(
+        overall=transcript.overall_score,
+        by_topic=[(t, _mean(v)) for t, v in topics.items()],
+        by_criterion=[(c, _mean(v)) for c, v in criteria.items()],
+        strongest=sorted(covered, key=lambda k: (-k.similarity, -k.weight))[:top],
+        weakest=sorted(missed, key=lambda k: (-k.weight, k.status != "missing", k.similarity))[:top],
+    )
+
+
+def _summary_lines(summary: ReportSummary) -> list[str]:
+    lines: list[str] = []
+    for title, items in (("topic", summary.by_topic), ("criterion", summary.by_criterion)):
+        if items:
+            lines += [f"| {title} | mean score |", "| --- | --- |"]
+            lines += [f"| {name} | {score}/10 |" for name, score in items]
+            lines.append("")
+    if summary.strongest:
+        lines += ["**Strongest key points:**", ""] + [f"- {k.text}" for k in summary.strongest] + [""]
+    if summary.weakest:
+        lines += (
+            ["**Weakest key points:**", ""] + [f"- {k.text} ({k.status})" for k in summary.weakest] + [""]
+        )
+    return lines
+
+
+# --- HTML ------------------------------------------------------------------------------------------------
+
+
+def svg_bars(title: str, items: list[tuple[str, float]], maximum: float = 10.0) -> str:
+    """A horizontal bar chart as inline SVG: no script, no network, prints well."""
+    if not items:
+        return ""
+    row, label_w, bar_w = 24, 220, 300
+    height = row * len(items) + 30
+    bars = []
+    for i, (name, value) in enumerate(items):
+        y = 26 + i * row
+        width = bar_w * max(0.0, min(value, maximum)) / maximum
+        bars.append(
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{esc(name[:34])}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="16" fill="#eee"/>'
+            f'<rect x="{label_w}" y="{y}" width="{width:.1f}" height="16" fill="#4c78a8"/>'
+            f'<text x="{label_w + bar_w + 6}" y="{y + 13}">{value:g}</text>'
+        )
+    return (
+        f'<svg class="iv-chart" role="img" aria-label="{esc(title)}" width="{label_w + bar_w + 50}" '
+        f'height="{height}" font-family="sans-serif" font-size="13" xmlns="http://www.w3.org/2000/svg">'
+        f'<text x="0" y="15" font-weight="bold">{esc(title)}</text>{"".join(bars)}</svg>'
+    )
+
+
+def _compact_grade(grade: Grade) -> str:
+    points = "".join(
+        f'<li class="{k.status}"><b>{k.status}</b>: {esc(k.text)}'
+        + (f" <i>“{esc(k.evidence)}”</i>" if k.evidence else "")
+        + "</li>"
+        for k in grade.key_points
+    )
+    misconceptions = "".join(
+        f"<li>Misconception: “{esc(m.evidence)}”: {esc(m.correction)}</li>" for m in grade.misconceptions
+    )
+    return (
+        f'<div class="iv-grade"><b>{grade.score:g}/10</b> {grader_badge(grade)}{criteria_table(grade)}'
+        f'<ul class="iv-kp">{points}{misconceptions}</ul></div>'
+    )
+
+
+def report_fragment(transcript: Transcript) -> str:
+    """The report as an HTML fragment (the page shows it; `to_html` wraps it in a document)."""
+    summary = summarize(transcript)
+    parts = [
+        '<div class="iv-report">',
+        f"<h2>Interview report</h2><p>Session {esc(transcript.session_id)}, {esc(transcript.config.mode)} mode, "
+        f"started {esc(transcript.started_at)}.</p>",
+        f'<p class="iv-head">Overall score <span class="iv-score" data-testid="overall">{summary.overall:g}/10</span></p>',
+        svg_bars("Score per topic", summary.by_topic),
+        svg_bars("Score per criterion", summary.by_criterion),
+    ]
+    for title, points in (
+        ("Strongest key points", summary.strongest),
+        ("Weakest key points", summary.weakest),
+    ):
+        if points:
+            parts.append(
+                f"<h4>{title}</h4><ul>" + "".join(f"<li>{esc(k.text)}</li>" for k in points) + "</ul>"
+            )
+    parts.append("<h3>Transcript</h3>")
+    for n, q in enumerate(transcript.questions, start=1):
+        status = "skipped" if q.skipped else f"{q.score:g}/10"
+        parts.append(
+            f"<h4>{n}. {esc(q.question)} <small>({esc(q.topic)}, {esc(q.type.value)}: {status})</small></h4>"
+        )
+        for turn in q.turns:
+            if turn.kind == "feedback":
+                continue  # the grade is shown with the answer it belongs to
+            who = _SPEAKER[turn.role]
+            parts.append(
+                f'<div class="iv-turn"><span class="iv-who">{who}</span> <small>{turn.kind.replace("_", " ")}</small>'
+                f"{markdown_html(turn.text)}</div>"
+            )
+            if turn.grade:
+                parts.append(_compact_grade(turn.grade))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def to_html(transcript: Transcript) -> str:
+    """A self-contained HTML page: inline style and charts, no scripts, nothing fetched."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Interview report {esc(transcript.session_id)}</title>"
+        f"<style>body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}{CSS}</style>"
+        f"</head><body>{report_fragment(transcript)}</body></html>\n"
+    )

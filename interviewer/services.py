@@ -6,10 +6,12 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from interviewer.chat_model import ChatModel
 from interviewer.config import Settings
 from interviewer.content import Bank, load_bank
 from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
-from interviewer.errors import NoCloseReferenceError
+from interviewer.errors import LLMConfigError, NoCloseReferenceError
+from interviewer.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
 from interviewer.grading import Grader
 from interviewer.models import QuestionType, Reference, Rubric, SessionConfig
 from interviewer.offline_grader import OfflineGrader
@@ -49,7 +51,33 @@ class Services:
 
     @cached_property
     def grader(self) -> Grader:
-        return OfflineGrader(self.embedder)
+        """The LLM grader (offline grader as its guard and fallback) when an endpoint is configured, else offline."""
+        offline = OfflineGrader(self.embedder)
+        if self.chat_model is None:
+            return offline
+        from interviewer.llm_grader import LLMGrader
+
+        return LLMGrader(self.chat_model, offline)
+
+    @cached_property
+    def chat_model(self) -> ChatModel | None:
+        """The LLM endpoint, when the settings choose the LLM grader. Building it touches no network."""
+        if not self.settings.uses_llm:
+            return None
+        if not self.settings.llm_configured:
+            raise LLMConfigError(
+                "is not configured (INTERVIEWER_GRADER=llm)",
+                "Set OPENAI_BASE_URL (a local server) or OPENAI_API_KEY (OpenAI), or unset INTERVIEWER_GRADER.",
+            )
+        from interviewer.chat_model import OpenAIChatModel
+
+        return OpenAIChatModel.from_settings(self.settings)
+
+    @cached_property
+    def follow_ups(self) -> FollowUpWriter:
+        if self.chat_model is None:
+            return ProbeFollowUps()
+        return LLMFollowUps(self.chat_model)
 
     def index(self) -> IndexReport:
         with self._index_lock:
@@ -100,4 +128,5 @@ class Services:
             self.grader,
             config,
             max_answer_chars=self.settings.max_answer_chars,
+            follow_ups=self.follow_ups,
         )

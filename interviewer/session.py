@@ -7,12 +7,17 @@ The UI and the terminal both drive a `Session` the same way: `start()`, then `an
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
 
 from interviewer import policy
 from interviewer.content import Bank
 from interviewer.errors import InterviewerError
+from interviewer.follow_ups import FollowUpWriter, ProbeFollowUps
 from interviewer.grading import Grader, TextSink
 from interviewer.guards import check_length
 from interviewer.models import (
@@ -30,6 +35,14 @@ from interviewer.store import QuestionFilter, QuestionStore
 FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
 
 
+class SessionSnapshot(BaseModel):
+    """Everything needed to carry a session on in another process: the transcript and where the policy stands."""
+
+    transcript: Transcript
+    policy: dict[str, Any] | None = None
+    target: KeyPointResult | None = None
+
+
 class Session:
     def __init__(
         self,
@@ -39,10 +52,12 @@ class Session:
         config: SessionConfig,
         max_answer_chars: int = 8000,
         session_id: str | None = None,
+        follow_ups: FollowUpWriter | None = None,
     ):
         self.bank = bank
         self.store = store
         self.grader = grader
+        self.follow_ups = follow_ups or ProbeFollowUps()
         self.config = config
         self.max_answer_chars = max_answer_chars
         self.transcript = Transcript(
@@ -77,7 +92,9 @@ class Session:
     def answer(self, text: str, *, on_text: TextSink | None = None) -> list[Turn]:
         """Grade a reply to the open question or follow-up and return what the interviewer says next.
 
-        `on_text` receives the feedback as it streams, when the grader streams."""
+        `on_text` receives the interviewer's reply so far (the feedback, then the next question), each time
+        more of it streams in, when the grader streams. In exam mode the feedback is held back, so it is not
+        streamed either."""
         self._require_open()
         check_length(text, self.max_answer_chars)
         record = self._record()
@@ -86,12 +103,13 @@ class Session:
         entry = self.bank.get(record.entry_id)
         rubric = self.bank.rubric_for(entry.type, entry.rubric)
         assert self._state is not None
+        stream_feedback = on_text if self.config.mode == "study" else None
         if self._target is None:
-            grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=on_text)
+            grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=stream_feedback)
             record.main_grade = grade
         else:
             grade = self.grader.grade(
-                self._follow_up_reference(entry, self._target), text, rubric, on_text=on_text
+                self._follow_up_reference(entry, self._target), text, rubric, on_text=stream_feedback
             )
             record.follow_up_grades.append(grade)
         said.grade = grade
@@ -100,7 +118,11 @@ class Session:
             [self._say("feedback", feedback_text(grade), grade=grade)] if self.config.mode == "study" else []
         )
         self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
-        return turns + self._carry_out(move)
+        if on_text is not None and turns:
+            said_so_far = turns[0].text + "\n\n"
+            on_text(said_so_far)
+            return turns + self._carry_out(move, on_text=lambda t: on_text(said_so_far + t))
+        return turns + self._carry_out(move, on_text=on_text)
 
     def command(self, name: policy.Command) -> list[Turn]:
         self._require_open()
@@ -121,6 +143,55 @@ class Session:
             )
         self._state, move = policy.on_command(self._state, name)
         return turns + self._carry_out(move)
+
+    def reveal(self) -> list[Turn]:
+        """Study mode: show the open question's reference answer. It is recorded as a hint, so it shows in the report."""
+        self._require_open()
+        if self.config.mode != "study":
+            raise InterviewerError(
+                "The reference answer is shown only in study mode; in exam mode it comes at the end."
+            )
+        record = self._record()
+        record.hints += 1
+        entry = self.bank.get(record.entry_id)
+        return [self._say("hint", f"Reference answer:\n\n{entry.reference_answer}")]
+
+    def snapshot(self) -> SessionSnapshot:
+        """A copy of the session's state that `restore` turns back into a working session."""
+        state = dataclasses.asdict(self._state) if self._state else None
+        return SessionSnapshot(
+            transcript=self.transcript.model_copy(deep=True), policy=state, target=self._target
+        )
+
+    @classmethod
+    def restore(
+        cls,
+        bank: Bank,
+        store: QuestionStore,
+        grader: Grader,
+        snapshot: SessionSnapshot,
+        max_answer_chars: int = 8000,
+        follow_ups: FollowUpWriter | None = None,
+    ) -> Session:
+        """A session that carries on exactly where `snapshot` stopped (after a page refresh or a server restart)."""
+        transcript = snapshot.transcript.model_copy(deep=True)
+        session = cls(
+            bank,
+            store,
+            grader,
+            transcript.config,
+            max_answer_chars,
+            session_id=transcript.session_id,
+            follow_ups=follow_ups,
+        )
+        session.transcript = transcript
+        if snapshot.policy is not None:
+            fields: dict[str, Any] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in snapshot.policy.items()
+            }
+            session._state = policy.PolicyState(**fields)
+        session._target = snapshot.target
+        return session
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -154,7 +225,7 @@ class Session:
             self.transcript.questions[-1].turns.append(turn)
         return turn
 
-    def _carry_out(self, move: policy.Move) -> list[Turn]:
+    def _carry_out(self, move: policy.Move, on_text: TextSink | None = None) -> list[Turn]:
         if move.kind == "finish":
             self._target = None
             self.transcript.finished = True
@@ -185,11 +256,18 @@ class Session:
         if move.kind == "follow_up":
             assert move.key_point is not None and move.key_point.probe
             self._target = move.key_point
-            return [self._say("follow_up", move.key_point.probe, key_point=move.key_point.text)]
+            answers = [t.text for t in self._record().turns if t.role == "candidate" and t.kind == "answer"]
+            question = self.follow_ups.write(
+                entry.question, answers[-1] if answers else "", move.key_point.probe, on_text=on_text
+            )
+            return [self._say("follow_up", question, key_point=move.key_point.text)]
         if move.kind == "hint":
             self._record().hints += 1
             return [self._say("hint", hint_text(entry, move.hint_level))]
-        asked = self._target.probe if self._target and self._target.probe else entry.question
+        asked = entry.question
+        if self._target is not None:
+            follow_ups = [t.text for t in self._record().turns if t.kind == "follow_up"]
+            asked = follow_ups[-1] if follow_ups else self._target.probe or entry.question
         return [self._say("repeat", asked)]
 
     @staticmethod
@@ -205,11 +283,14 @@ class Session:
         """The main grade, with key points recovered in follow-ups marked covered so they are not asked again."""
         assert record.main_grade is not None or record.follow_up_grades
         base = record.main_grade or record.follow_up_grades[0]
+        latest = record.follow_up_grades[-1] if record.follow_up_grades else base
         recovered = recovered_points(record)
         points = [
             k.model_copy(update={"status": "covered"}) if k.text in recovered else k for k in base.key_points
         ]
-        return base.model_copy(update={"key_points": points})
+        # The latest grader's advice on what to do next (a follow-up grade advises on its own point only).
+        advice = {"next_move": latest.next_move, "follow_up_point": latest.follow_up_point}
+        return base.model_copy(update={"key_points": points, **advice})
 
 
 def recovered_points(record: QuestionRecord) -> set[str]:

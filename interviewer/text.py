@@ -119,3 +119,13 @@ def is_keyword_list(text: str) -> bool:
     short = sum(1 for f in fragments if len(tokens(f)) <= 3)
     function_words = sum(1 for w in words if w in STOPWORDS)
     return short / len(fragments) >= 0.8 and function_words / max(len(words), 1) < 0.12
+
+
+def is_word_salad(text: str) -> bool:
+    """A long run of terms with almost no function words: keywords stuffed into a sentence's place.
+
+    Real telegraphic answers ("Joule equals force times distance.") are short; the bar of eight words keeps
+    them clear of this (checked on the Mohler and SciEntsBank answers, docs/grader-notes.md).
+    """
+    words = tokens(text)
+    return len(words) >= 8 and sum(w in STOPWORDS for w in words) / len(words) < 0.1

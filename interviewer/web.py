@@ -1,121 +1,275 @@
-"""The web page: a minimal chat interview on the same Session API as the terminal.
+"""The web page: set-up panel, chat, score cards, report and history, on the same Session API as the CLI.
 
-The page is served at once; the embedding model and the index warm up in a background thread.
+Safe by default: bound to 127.0.0.1, no share link, every event goes through Gradio's queue (the REST
+routes that would skip it are closed), answers are length-checked on the server, Markdown from answers is
+sanitised, nothing is kept in the browser's storage (the session id rides in the address, `?session=…`),
+and a password can be required (`INTERVIEWER_AUTH`). The page is served at once; the embedding model and
+the index load in a background thread and the page says when grading is ready.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from interviewer.errors import InterviewerError
-from interviewer.models import SessionConfig, Turn
-from interviewer.session import Session
+from interviewer.models import QuestionType
+from interviewer.registry import SessionRegistry
+from interviewer.scorecard import CSS as CARD_CSS
+from interviewer.storage import SessionStore
+from interviewer.web_actions import PageActions, WarmUp
 
 if TYPE_CHECKING:
     from interviewer.services import Services
 
-Chat = list[dict[str, str]]
+log = logging.getLogger(__name__)
+
+LIGHT_CONCURRENCY = 8  # status polls and history reads: cheap, never queued behind gradings
+COMMANDS = [
+    ("skip", "Skip"),
+    ("hint", "Hint"),
+    ("repeat", "Repeat"),
+    ("dont_know", "I don't know"),
+    ("reveal", "Reveal answer"),
+    ("end", "End"),
+]
+
+CSS = (
+    CARD_CSS
+    + """
+#iv-status { font-weight: 600; }
+#iv-notice p { color: #b00020; font-weight: 600; }
+.iv-clock { font-size: 1.2em; font-weight: 700; color: #7a4b00; }
+"""
+)
+
+# The exam clock counts down in the browser and, at zero, sends what is typed (or skips an empty box).
+# The address keeps the session id so a refresh carries on; nothing goes to localStorage.
+HEAD = """
+<script>
+(() => {
+  const fmt = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  setInterval(() => {
+    const clock = document.querySelector(".iv-clock[data-deadline]");
+    if (!clock) return;
+    const left = Math.max(0, Math.round((Number(clock.dataset.deadline) - Date.now()) / 1000));
+    clock.textContent = `Time left: ${fmt(left)}`;
+    if (left === 0 && clock.dataset.fired !== "yes") {
+      clock.dataset.fired = "yes";
+      const box = document.querySelector("#iv-answer textarea");
+      document.querySelector(box && box.value.trim() ? "#iv-send" : "#iv-skip")?.click();
+    }
+  }, 500);
+})();
+</script>
+"""
+
+# System fonts: the default theme would fetch Google Fonts, and the page should work offline.
+THEME = gr.themes.Default(
+    font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+)
+
+REMEMBER_SESSION_JS = """
+(sid) => {
+  const url = new URL(window.location.href);
+  if (sid) { url.searchParams.set("session", sid); } else { url.searchParams.delete("session"); }
+  window.history.replaceState(null, "", url);
+}
+"""
 
 
-def _messages(turns: list[Turn]) -> Chat:
-    return [{"role": "assistant" if t.role == "interviewer" else "user", "content": t.text} for t in turns]
+def build_app(services: Services, store: SessionStore | None = None, warm: WarmUp | None = None) -> gr.Blocks:
+    """The page. Without `warm` it starts warming up at once; `launch` passes one and warms up after serving."""
+    store = store or SessionStore(services.settings.sessions_db)
+    if warm is None:
+        warm = WarmUp()
+        warm_up(services, warm)
+    actions = PageActions(SessionRegistry(services, store), warm)
+    bank = services.bank
 
-
-def build_app(services: Services) -> gr.Blocks:
-    topics = services.bank.topics
-
-    def start(chosen: list[str], count: float, follow_ups: float, mode: str) -> tuple[Any, Chat, str]:
-        config = SessionConfig(
-            topics=chosen or [],
-            num_questions=int(count),
-            max_follow_ups=int(follow_ups),
-            mode=mode,
-        )
-        try:
-            session = services.new_session(config)
-            return session, _messages(session.start()), ""
-        except InterviewerError as exc:
-            return None, [{"role": "assistant", "content": str(exc)}], ""
-
-    def reply(session: Session | None, chat: Chat, text: str) -> tuple[Any, Chat, str]:
-        if session is None or session.finished:
-            return (
-                session,
-                [*chat, {"role": "assistant", "content": "Press Start to begin an interview."}],
-                text,
-            )
-        if not text.strip():
-            return (
-                session,
-                [*chat, {"role": "assistant", "content": "Type an answer first, or use a button."}],
-                text,
-            )
-        try:
-            turns = session.answer(text)
-        except InterviewerError as exc:  # the text stays in the box so nothing typed is lost
-            return session, [*chat, {"role": "assistant", "content": str(exc)}], text
-        return session, [*chat, {"role": "user", "content": text}, *_messages(turns)], ""
-
-    def command(name: str) -> Any:
-        def run(session: Session | None, chat: Chat) -> tuple[Any, Chat]:
-            if session is None or session.finished:
-                return session, chat
-            return session, [*chat, *_messages(session.command(name))]  # type: ignore[arg-type]
-
-        return run
-
-    with gr.Blocks(title="interviewer: ML mock interviews") as page:
-        gr.Markdown(
-            "# ML mock interview\nChoose your settings, press **Start**, and answer in your own words."
-        )
-        with gr.Row():
-            topic_box = gr.Dropdown(topics, multiselect=True, label="Topics (empty: all)")
-            count_box = gr.Slider(1, 10, value=3, step=1, label="Questions")
-            follow_box = gr.Slider(0, 3, value=1, step=1, label="Follow-ups per question")
-            mode_box = gr.Radio(["study", "exam"], value="study", label="Mode")
-        start_btn = gr.Button("Start", variant="primary")
-        session_state = gr.State(None)
-        chat = gr.Chatbot(label="Interview", height=480, sanitize_html=True)
-        answer_box = gr.Textbox(
-            label="Your answer", lines=4, placeholder="Type your answer, then press Send."
-        )
-        with gr.Row():
-            send_btn = gr.Button("Send", variant="primary")
-            buttons = {
-                name: gr.Button(label)
-                for name, label in [
-                    ("skip", "Skip"),
-                    ("hint", "Hint"),
-                    ("repeat", "Repeat"),
-                    ("dont_know", "I don't know"),
-                    ("end", "End"),
+    with gr.Blocks(title="interviewer: ML mock interviews", analytics_enabled=False) as page:
+        gr.Markdown("# ML mock interview")
+        status = gr.Markdown(warm.status(), elem_id="iv-status")
+        session_id = gr.Textbox(visible=False, elem_id="iv-session-id")
+        with gr.Tab("Interview"):
+            with gr.Accordion("Set up", open=True) as setup:
+                with gr.Row():
+                    topics = gr.Dropdown(bank.topics, multiselect=True, label="Topics (empty: all)")
+                    types = gr.Dropdown(
+                        [t.value for t in QuestionType], multiselect=True, label="Question types (empty: all)"
+                    )
+                    difficulty = gr.CheckboxGroup(
+                        [("easy", "1"), ("medium", "2"), ("hard", "3")], label="Difficulty (none: all)"
+                    )
+                with gr.Row():
+                    count = gr.Slider(1, 20, value=3, step=1, label="Questions", elem_id="iv-count")
+                    follow_ups = gr.Slider(
+                        0, 3, value=1, step=1, label="Follow-ups per question", elem_id="iv-follow-ups"
+                    )
+                    mode = gr.Radio(
+                        [
+                            ("study: feedback after each answer", "study"),
+                            ("exam: feedback at the end", "exam"),
+                        ],
+                        value="study",
+                        label="Mode",
+                        elem_id="iv-mode",
+                    )
+                    time_limit = gr.Number(
+                        0,
+                        precision=0,
+                        minimum=0,
+                        label="Exam time limit per question (seconds, 0: none)",
+                        elem_id="iv-time-limit",
+                    )
+                ask_about = gr.Textbox(
+                    label="Ask me about… (optional)",
+                    placeholder="e.g. regularisation in linear models; finds matching questions in the bank",
+                )
+                start_btn = gr.Button("Start", variant="primary", elem_id="iv-start")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        label="Interview",
+                        height=460,
+                        sanitize_html=True,
+                        render_markdown=True,
+                        allow_tags=False,
+                        feedback_options=None,
+                        latex_delimiters=[
+                            {"left": "$$", "right": "$$", "display": True},
+                            {"left": "$", "right": "$", "display": False},
+                            {"left": "\\(", "right": "\\)", "display": False},
+                            {"left": "\\[", "right": "\\]", "display": True},
+                        ],
+                        elem_id="iv-chat",
+                    )
+                    clock = gr.HTML(elem_id="iv-clock")
+                    notice = gr.Markdown(elem_id="iv-notice")
+                    answer = gr.Textbox(
+                        label="Your answer (Markdown, code blocks and $math$ welcome)",
+                        lines=6,
+                        max_lines=30,
+                        placeholder="Type your answer (several lines are fine), then press Send.",
+                        elem_id="iv-answer",
+                    )
+                    with gr.Row():
+                        send_btn = gr.Button("Send", variant="primary", elem_id="iv-send")
+                        buttons = {name: gr.Button(label, elem_id=f"iv-{name}") for name, label in COMMANDS}
+                with gr.Column(scale=2):
+                    card = gr.HTML(label="Score card", elem_id="iv-card")
+            report = gr.HTML(elem_id="iv-report")
+            with gr.Row():
+                downloads = [
+                    gr.DownloadButton(f"Download {kind}", visible=False, elem_id=f"iv-download-{ext}")
+                    for kind, ext in (("Markdown", "md"), ("JSON", "json"), ("HTML", "html"))
                 ]
-            }
+        with gr.Tab("History") as history_tab:
+            history_btn = gr.Button("Refresh")
+            table = gr.Dataframe(
+                headers=["session", "started", "mode", "topics", "questions", "score", "finished"],
+                interactive=False,
+                elem_id="iv-history",
+            )
+            with gr.Row():
+                pick = gr.Dropdown([], label="Session", elem_id="iv-history-pick")
+                open_btn = gr.Button("Open report", elem_id="iv-history-open")
+            history_report = gr.HTML(elem_id="iv-history-report")
+            with gr.Row():
+                history_downloads = [
+                    gr.DownloadButton(f"Download {kind}", visible=False)
+                    for kind in ("Markdown", "JSON", "HTML")
+                ]
+
+        view = [
+            *(session_id, chat, answer, notice, card, report, *downloads, clock),
+            *(buttons["hint"], buttons["reveal"], setup),
+        ]
         start_btn.click(
-            start, [topic_box, count_box, follow_box, mode_box], [session_state, chat, answer_box]
+            actions.start,
+            [topics, types, difficulty, count, follow_ups, mode, time_limit, ask_about],
+            view,
+            api_name="start",
+            concurrency_id="grading",
+        ).then(None, [session_id], None, js=REMEMBER_SESSION_JS)
+        send_btn.click(
+            actions.answer, [session_id, answer], view, api_name="answer", concurrency_id="grading"
         )
-        send_btn.click(reply, [session_state, chat, answer_box], [session_state, chat, answer_box])
         for name, button in buttons.items():
-            button.click(command(name), [session_state, chat], [session_state, chat])
+            button.click(actions.command(name), [session_id], view, api_name=name, concurrency_id="grading")
+        page.load(actions.resume, [session_id], view, api_name="resume", concurrency_id="grading").then(
+            None, [session_id], None, js=REMEMBER_SESSION_JS
+        )
+
+        # Status polls and history reads are cheap: their own queue lane, never behind gradings.
+        light: dict[str, Any] = {
+            "concurrency_id": "light",
+            "concurrency_limit": LIGHT_CONCURRENCY,
+            "show_progress": "hidden",
+        }
+        timer = gr.Timer(1.0)
+        page.load(actions.status, None, [status, timer], api_name="status", **light)
+        timer.tick(actions.status, None, [status, timer], api_visibility="private", **light)
+        history_tab.select(actions.history, None, [table, pick], api_name="history", **light)
+        history_btn.click(actions.history, None, [table, pick], api_visibility="private", **light)
+        open_btn.click(
+            actions.open_report,
+            [pick],
+            [history_report, *history_downloads],
+            api_name="open_report",
+            **light,
+        )
+    # api_open=False: the REST routes that would run an event outside the queue answer 404.
+    page.queue(default_concurrency_limit=services.settings.web_concurrency, api_open=False)
     return page
 
 
-def warm_up(services: Services) -> threading.Thread:
+def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
     """Load the model and bring the index up to date without holding up the page."""
-    thread = threading.Thread(target=services.ensure_index, name="warm-up", daemon=True)
+    warm = warm or WarmUp()
+
+    def run() -> None:
+        try:
+            services.ensure_index()
+            services.embedder.embed(["warm up the model"])  # an unchanged index embeds nothing
+            _ = services.grader
+            warm.done.set()
+        except Exception as exc:
+            log.exception("warm-up failed")
+            warm.error = str(exc)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def launch(services: Services, host: str | None = None, port: int | None = None) -> None:
-    page = build_app(services)
-    warm_up(services)
-    page.queue(default_concurrency_limit=4).launch(
-        server_name=host or services.settings.host,
-        server_port=port or services.settings.port,
+def launch(
+    services: Services, host: str | None = None, port: int | None = None, *, block: bool = True
+) -> gr.Blocks:
+    """Serve the page, then warm up (so loading the model does not slow the page's start).
+
+    With `block=False` it returns once the server is up (for tests)."""
+    settings = services.settings
+    auth = settings.auth_pairs or None
+    warm = WarmUp()
+    page = build_app(services, warm=warm)
+    page.launch(
+        server_name=host or settings.host,
+        server_port=port or settings.port,
         share=False,
-        show_error=True,
+        auth=auth,
+        show_error=False,
+        ssr_mode=False,
+        prevent_thread_lock=True,
+        run_history=False,  # Gradio would otherwise keep every call's inputs (answers) in localStorage
+        css=CSS,
+        head=HEAD,
+        theme=THEME,
     )
+    warm_up(services, warm)
+    if block:
+        page.block_thread()
+    return page

@@ -15,6 +15,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# Idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning made each MiniLM call ~50x slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from interviewer.config import PROJECT_DIR, Settings
 from interviewer.content import Bank, load_bank

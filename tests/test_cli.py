@@ -174,7 +174,12 @@ def test_eval_reports_figures_and_writes_predictions(env, tmp_path: Path) -> Non
         rows[0]["note"] == "kept" and rows[0]["grader"] == "offline" and 0 <= rows[0]["predicted_score"] <= 5
     )
     assert rows[3]["reference_id"] == "precision-vs-recall" and rows[3]["predicted_score"] <= 1
-    assert run(env, "eval", str(data)).stdout.count("pearson") == 2  # human-readable form
+    for name in ("word_overlap", "embedding_cosine"):  # baselines measured in the same run
+        assert figures["baselines"][name]["n"] == 4 and -1 <= figures["baselines"][name]["pearson"] <= 1
+    table = run(env, "eval", str(data)).stdout  # human-readable form: ours beside the baselines
+    header = next(line for line in table.splitlines() if line.startswith("measure"))
+    assert header.split() == ["measure", "offline", "word_overlap", "embedding_cosine"]
+    assert any(line.startswith("Pearson r") and len(line.split()) == 5 for line in table.splitlines())
 
 
 def test_eval_rejects_a_malformed_line(env, tmp_path: Path) -> None:

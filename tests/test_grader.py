@@ -234,3 +234,55 @@ def test_odd_unicode_and_html_are_graded_safely(grader, concept_rubric) -> None:
     grade = grader.grade(BIAS_VARIANCE, answer, concept_rubric)
     assert grade.score > 0
     assert all(k.evidence is None or k.evidence in answer for k in grade.key_points)
+
+
+def test_words_of_the_question_earn_no_credit(grader, concept_rubric) -> None:
+    reference = Reference(
+        question="What is a stack?",
+        reference_answer="A stack is a last-in, first-out collection: the newest item is removed first.",
+    )
+    restates = grader.grade(
+        reference, "A stack is something I have used in Python code at work.", concept_rubric
+    )
+    answers = grader.grade(reference, "The newest item is the first one to be removed.", concept_rubric)
+    assert restates.key_points[0].status == "missing" and restates.score <= 3, restates
+    assert answers.key_points[0].status == "covered" and answers.score >= 7, answers
+
+
+def test_word_vectors_carry_verbatim_offsets_and_reuse_the_sentence_pass(embedder, monkeypatch) -> None:
+    text = "A stack is last-in, first-out (LIFO); push/pop are O(1)."
+    (found,) = embedder.embed_words([text])
+    assert found.words == [
+        "a",
+        "stack",
+        "is",
+        "last",
+        "in",
+        "first",
+        "out",
+        "lifo",
+        "push",
+        "pop",
+        "are",
+        "o",
+        "1",
+    ]
+    assert all(text[s:e].lower() == w for w, s, e in zip(found.words, found.starts, found.ends, strict=True))
+    assert found.vectors.shape == (13, embedder.dim)
+    assert abs(float((found.vectors**2).sum(axis=1).mean()) - 1) < 1e-4
+    monkeypatch.setattr(embedder.model, "encode", None)  # a second pass would fail: the cache must serve it
+    sentence = embedder.embed([text])[0]
+    assert abs(float(sentence @ sentence) - 1) < 1e-4
+
+
+def test_any_embedder_can_grade_through_the_default_word_vectors(fake_embedder, concept_rubric) -> None:
+    """A backend that only implements sentence vectors gets word vectors by embedding each word alone."""
+    grader = OfflineGrader(fake_embedder)
+    reference, answers = ANSWERS["gradient-descent"]
+    full = grader.grade(reference, answers["full"], concept_rubric)
+    assert full.score > grader.grade(reference, answers["wrong"], concept_rubric).score
+    (words,) = fake_embedder.embed_words(["Move against the gradient."])
+    assert words.words == ["move", "against", "the", "gradient"] and words.vectors.shape == (4, 64)
+    assert fake_embedder.batches[-1] == [
+        "against"
+    ]  # the other words were embedded (and cached) while grading

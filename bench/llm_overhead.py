@@ -1,0 +1,161 @@
+"""What the LLM path costs per candidate turn, beyond the LLM itself.
+
+A scripted OpenAI-compatible server (tests/openai_server.py) answers every request after a fixed latency. Whole
+interview turns run through `Session.answer` with the LLM grader and the LLM follow-up writer, streaming as the
+web page does. For each turn: end-to-end time minus the server's latency times the calls made in that turn
+(offline guard grade, prompt building, HTTP, validation, scoring), and the number of LLM calls.
+
+    .venv/bin/python bench/llm_overhead.py [--latency 0.2] [--questions 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from interviewer.chat_model import OpenAIChatModel  # noqa: E402
+from interviewer.config import Settings  # noqa: E402
+from interviewer.content import load_bank  # noqa: E402
+from interviewer.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from interviewer.follow_ups import LLMFollowUps  # noqa: E402
+from interviewer.llm_grader import LLMGrader  # noqa: E402
+from interviewer.models import QuestionType, SessionConfig  # noqa: E402
+from interviewer.offline_grader import OfflineGrader  # noqa: E402
+from interviewer.session import Session  # noqa: E402
+from interviewer.store import InMemoryQuestionStore  # noqa: E402
+from interviewer.text import sentence_spans  # noqa: E402
+from tests.openai_server import (  # noqa: E402
+    OpenAIServer,
+    Received,
+    Reply,
+    judgement,
+    read_grading_request,
+)
+
+
+class TimedOfflineGrader(OfflineGrader):
+    """The offline grader, adding up the time it takes: the LLM grader runs it first on every answer."""
+
+    spent = 0.0
+
+    def grade(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return super().grade(*args, **kwargs)
+        finally:
+            self.spent += time.perf_counter() - started
+
+
+def responder(received: Received) -> Reply:
+    if received.kind != "grade":
+        return Reply.json({"question": "Building on that, what would change if the data were imbalanced?"})
+    request = read_grading_request(received)
+    first = sentence_spans(request.answer)[0].text
+    return Reply.json(
+        judgement(
+            request,
+            points={1: ("covered", first)},
+            level=2,
+            feedback="You made the main point clearly; say more about the trade-offs.",
+            next_move={"action": "follow_up", "key_point": 2},
+        )
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--latency", type=float, default=0.2, help="Server latency per request, seconds.")
+    parser.add_argument("--questions", type=int, default=40)
+    args = parser.parse_args()
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    bank = load_bank(settings.bank_dir, settings.rubrics_dir)
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm up"])
+    entries = sorted(
+        (e for e in bank.entries.values() if e.type is not QuestionType.CODING and len(e.key_points) >= 3),
+        key=lambda e: e.id,
+    )[: args.questions]
+
+    overheads: list[float] = []
+    offline_part: list[float] = []
+    calls: list[int] = []
+    by_kind: dict[str, list[int]] = {"main answer": [], "follow-up answer": []}
+    fallbacks = 0
+    with OpenAIServer(latency=args.latency) as server:
+        server.responder = responder
+        chat = OpenAIChatModel("bench-model", base_url=server.url, timeout=10)
+        offline = TimedOfflineGrader(embedder)
+        grader = LLMGrader(chat, offline)
+        for i, entry in enumerate([entries[0], *entries]):  # the first one warms up, not counted
+            session = Session(
+                bank,
+                InMemoryQuestionStore(embedder),
+                grader,
+                SessionConfig(question_ids=[entry.id], num_questions=1, max_follow_ups=1),
+                follow_ups=LLMFollowUps(chat),
+            )
+            session.start()
+            answers = [
+                " ".join(s.text for s in sentence_spans(entry.reference_answer)[:2]),
+                entry.key_points[1].text,  # answers the follow-up, which asks about key point 2
+            ]
+            for kind, answer in zip(by_kind, answers, strict=True):
+                if session.finished:
+                    break
+                before, offline_before = len(server.chat_requests), offline.spent
+                started = time.perf_counter()
+                session.answer(answer, on_text=lambda text: None)
+                elapsed = time.perf_counter() - started
+                made = len(server.chat_requests) - before
+                record = session.transcript.questions[0]
+                grades = [record.main_grade, *record.follow_up_grades]
+                fallbacks += sum(1 for g in grades[-1:] if g and g.grader == "offline-fallback")
+                if i == 0:
+                    continue
+                overheads.append(1000 * (elapsed - made * args.latency))
+                offline_part.append(1000 * (offline.spent - offline_before))
+                calls.append(made)
+                by_kind[kind].append(made)
+
+    print(f"LLM path overhead per turn (scripted server, {1000 * args.latency:.0f} ms latency per call)")
+    print(f"  turns measured            {len(overheads)} ({args.questions} questions, one follow-up each)")
+    print(
+        f"  overhead per turn         p50 {statistics.median(overheads):.0f} ms, "
+        f"p95 {percentile(overheads, 0.95):.0f} ms"
+    )
+    llm_only = [o - f for o, f in zip(overheads, offline_part, strict=True)]
+    print(
+        f"    of which offline grade  p50 {statistics.median(offline_part):.0f} ms, "
+        f"p95 {percentile(offline_part, 0.95):.0f} ms (guards, cap and fallback; the same work as offline grading)"
+    )
+    print(
+        f"    the rest (LLM path)     p50 {statistics.median(llm_only):.0f} ms, "
+        f"p95 {percentile(llm_only, 0.95):.0f} ms (prompts, HTTP, validation, evidence checks)"
+    )
+    print(f"  LLM calls per turn        mean {statistics.mean(calls):.2f}, max {max(calls)}")
+    print(
+        f"    answers to a question     mean {statistics.mean(by_kind['main answer']):.2f} (grade + word the follow-up)"
+    )
+    if by_kind["follow-up answer"]:
+        print(
+            f"    answers to a follow-up    mean {statistics.mean(by_kind['follow-up answer']):.2f} (grade)"
+        )
+    print(f"  offline fallbacks         {fallbacks}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Prompts are Markdown files in this folder, filled in by `render`.
+
+A placeholder is `{{ name }}`. Every placeholder must be given a value and every value must be used, so a
+renamed variable fails loudly instead of sending a prompt with a hole in it. Values are inserted in one pass:
+text inside a value (a candidate's answer containing `{{ reference_answer }}`, say) is never expanded.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from interviewer.errors import InterviewerError
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+class PromptError(InterviewerError):
+    """A prompt file and the values given to it do not match: a bug in the code that fills it."""
+
+
+@cache
+def template(name: str) -> str:
+    """The text of `interviewer/prompts/<name>.md`."""
+    try:
+        return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PromptError(f"No prompt file {name}.md in interviewer/prompts/.") from None
+
+
+def placeholders(name: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template(name)))
+
+
+def render(name: str, **values: str) -> str:
+    """The prompt `name` with every placeholder filled; fails on a missing or an unused value."""
+    wanted = placeholders(name)
+    missing, unused = wanted - values.keys(), values.keys() - wanted
+    if missing or unused:
+        raise PromptError(
+            f"Prompt {name}.md: missing values {sorted(missing)}, unused values {sorted(unused)}. "
+            "Make the code that renders it and the file agree."
+        )
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template(name)).strip() + "\n"

@@ -1,0 +1,176 @@
+"""Live interview sessions by id, kept in step with the SQLite store.
+
+The web page never holds a `Session` itself: it holds a session id (in the page's URL), and every action
+goes through `SessionRegistry`, which finds the session in memory or restores it from the database, writes
+the answer before grading it, and saves the session after every move. One lock per session serialises
+double clicks and two tabs on the same interview.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from interviewer import policy
+from interviewer.errors import InterviewerError
+from interviewer.grading import TextSink
+from interviewer.guards import check_length
+from interviewer.models import SessionConfig, Transcript, Turn
+from interviewer.session import Session
+from interviewer.storage import SessionStore
+
+if TYPE_CHECKING:
+    from interviewer.services import Services
+
+TIME_LIMIT_GRACE = 15.0  # seconds: the page sends the answer itself when time runs out; this covers the trip
+LIVE_SESSIONS = 256  # sessions kept in memory; older ones are restored from the database when next used
+
+
+@dataclass
+class Reply:
+    """What the interviewer said after an action, and a notice for the candidate when there is one."""
+
+    turns: list[Turn]
+    notice: str = ""
+
+
+def asks_in(transcript: Transcript) -> int:
+    """How many questions and follow-ups have been asked: a change means a new question is open."""
+    return sum(1 for q in transcript.questions for t in q.turns if t.kind in ("question", "follow_up"))
+
+
+class SessionRegistry:
+    def __init__(self, services: Services, store: SessionStore):
+        self.services = services
+        self.store = store
+        self._live: OrderedDict[str, Session] = OrderedDict()
+        self._asked: dict[str, tuple[int, float | None]] = {}  # id -> (asks seen, when the last was asked)
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # --- finding sessions ---------------------------------------------------------------------------
+
+    def lock(self, session_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    def get(self, session_id: str) -> Session:
+        """The live session, restored from the database if this process has not seen it (or forgot it)."""
+        with self.lock(session_id):
+            return self._get(session_id)
+
+    def _get(self, session_id: str) -> Session:
+        with self._guard:
+            session = self._live.get(session_id)
+            if session is not None:
+                self._live.move_to_end(session_id)
+                return session
+        snapshot, asked_at = self.store.load(session_id)
+        s = self.services
+        session = Session.restore(
+            s.bank,
+            s.ensure_index(),
+            s.grader,
+            snapshot,
+            max_answer_chars=s.settings.max_answer_chars,
+            follow_ups=s.follow_ups,
+        )
+        self._asked[session_id] = (asks_in(session.transcript), asked_at)
+        self._remember(session)
+        self._grade_pending(session)
+        return session
+
+    def _remember(self, session: Session) -> None:
+        with self._guard:
+            self._live[session.transcript.session_id] = session
+            while len(self._live) > LIVE_SESSIONS:
+                self._live.popitem(last=False)
+
+    def _forget(self, session_id: str) -> None:
+        with self._guard:
+            self._live.pop(session_id, None)
+
+    def _grade_pending(self, session: Session) -> None:
+        """Grade answers that were written but whose grading a server stop cut short."""
+        for pending in self.store.pending_answers(session.transcript.session_id):
+            try:
+                session.answer(pending.text)
+            except InterviewerError:
+                self.store.mark_answer(pending.id, "failed")
+                continue
+            self._save(session, graded_answer=pending.id)
+
+    def _save(self, session: Session, graded_answer: int | None = None) -> None:
+        session_id = session.transcript.session_id
+        asks = asks_in(session.transcript)
+        seen, asked_at = self._asked.get(session_id, (0, None))
+        if asks != seen:
+            asked_at = time.time()
+        self._asked[session_id] = (asks, asked_at)
+        self.store.save(session.snapshot(), asked_at=asked_at, graded_answer=graded_answer)
+
+    def deadline(self, session: Session) -> float | None:
+        """When the open question's time runs out (epoch seconds), in exam mode with a time limit."""
+        limit = session.config.time_limit_seconds
+        if session.finished or session.config.mode != "exam" or not limit:
+            return None
+        asked_at = self._asked.get(session.transcript.session_id, (0, None))[1]
+        return asked_at + limit if asked_at else None
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    def start(self, config: SessionConfig) -> tuple[Session, Reply]:
+        session = self.services.new_session(config)
+        turns = session.start()
+        with self.lock(session.transcript.session_id):
+            self._remember(session)
+            self._save(session)
+        return session, Reply(turns)
+
+    def answer(self, session_id: str, text: str, *, on_text: TextSink | None = None) -> Reply:
+        """Write the answer, then grade it. An answer after the time limit counts as a skip."""
+        with self.lock(session_id):
+            session = self._get(session_id)
+            check_length(text, session.max_answer_chars)  # refused before anything is recorded
+            if session.finished:
+                raise InterviewerError("This interview has ended. Start a new one to practise again.")
+            deadline = self.deadline(session)
+            if deadline is not None and time.time() > deadline + TIME_LIMIT_GRACE:
+                turns = session.command("skip")
+                self._save(session)
+                return Reply(
+                    turns,
+                    f"Time ran out for that question ({session.config.time_limit_seconds} s), so it counts as "
+                    "skipped and your answer was not graded.",
+                )
+            number = len(session.transcript.questions)
+            answer_id = self.store.record_answer(session_id, number, text)
+            try:
+                turns = session.answer(text, on_text=on_text)
+            except BaseException:
+                self.store.mark_answer(answer_id, "failed")
+                self._forget(session_id)  # its memory holds the half-recorded answer; the database does not
+                raise
+            self._save(session, graded_answer=answer_id)
+            return Reply(turns)
+
+    def command(self, session_id: str, name: policy.Command) -> Reply:
+        with self.lock(session_id):
+            session = self._get(session_id)
+            if name == "hint" and session.config.mode == "exam" and not session.finished:
+                raise InterviewerError(
+                    "Hints are for study mode; in an exam, answer as best you can or skip."
+                )
+            turns = session.command(name)
+            self._save(session)
+            return Reply(turns)
+
+    def reveal(self, session_id: str) -> Reply:
+        with self.lock(session_id):
+            session = self._get(session_id)
+            turns = session.reveal()
+            self._save(session)
+            return Reply(turns)

@@ -1,0 +1,185 @@
+"""Interview sessions in SQLite: the system of record for the web page.
+
+Every answer is written (status `pending`) before it is graded and marked `graded` afterwards, and the
+session's whole state is saved after every move. So a page refresh, a second browser tab or a server
+restart carries on from the database, and an answer whose grading was cut short by a crash is graded
+again when its session is next opened. The database runs in WAL mode, so the history can be read while
+answers are being written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from interviewer.errors import SessionNotFoundError
+from interviewer.session import SessionSnapshot
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    mode TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    questions INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    overall_score REAL NOT NULL,
+    asked_at REAL,
+    snapshot TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    question_number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'graded', 'failed'))
+);
+CREATE INDEX IF NOT EXISTS answers_by_session ON answers(session_id, status);
+"""
+
+
+class SessionSummary(BaseModel):
+    """One row of the History tab."""
+
+    id: str
+    started_at: str
+    mode: str
+    topics: str
+    questions: int
+    finished: bool
+    overall_score: float
+
+
+class PendingAnswer(BaseModel):
+    id: int
+    question_number: int
+    text: str
+
+
+class SessionStore:
+    """Sessions and answers in one SQLite file. Safe to share between threads (one connection, one lock)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
+        self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._conn:
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def journal_mode(self) -> str:
+        with self._lock:
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    # --- sessions -----------------------------------------------------------------------------------
+
+    def save(
+        self, snapshot: SessionSnapshot, asked_at: float | None = None, graded_answer: int | None = None
+    ) -> None:
+        """Insert or replace the session's state; `asked_at` is when its open question was asked.
+
+        `graded_answer` is marked graded in the same transaction, so an answer is never both lost and
+        marked graded, nor graded twice after a restart."""
+        t = snapshot.transcript
+        row = (
+            t.session_id,
+            t.started_at,
+            time.time(),
+            t.config.mode,
+            ", ".join(sorted({q.topic for q in t.questions})),
+            len(t.questions),
+            int(t.finished),
+            t.overall_score,
+            asked_at,
+            snapshot.model_dump_json(),
+        )
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sessions (id, started_at, updated_at, mode, topics, questions, finished,"
+                " overall_score, asked_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            if graded_answer is not None:
+                db.execute("UPDATE answers SET status = 'graded' WHERE id = ?", (graded_answer,))
+
+    def load(self, session_id: str) -> tuple[SessionSnapshot, float | None]:
+        """The saved state of a session and when its open question was asked."""
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT snapshot, asked_at FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        if found is None:
+            raise SessionNotFoundError(session_id)
+        return SessionSnapshot.model_validate_json(found[0]), found[1]
+
+    def exists(self, session_id: str) -> bool:
+        with self._lock:
+            return (
+                self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+                is not None
+            )
+
+    def history(self, limit: int = 200) -> list[SessionSummary]:
+        """Past sessions, the most recently active first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, started_at, mode, topics, questions, finished, overall_score FROM sessions"
+                " ORDER BY updated_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("id", "started_at", "mode", "topics", "questions", "finished", "overall_score")
+        return [SessionSummary.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
+
+    # --- answers ------------------------------------------------------------------------------------
+
+    def record_answer(self, session_id: str, question_number: int, text: str) -> int:
+        """Write an answer before it is graded; returns its id for `mark_answer`."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO answers (session_id, question_number, text, received_at, status)"
+                " VALUES (?, ?, ?, ?, 'pending')",
+                (session_id, question_number, text, time.time()),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def mark_answer(self, answer_id: int, status: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE answers SET status = ? WHERE id = ?", (status, answer_id))
+
+    def pending_answers(self, session_id: str) -> list[PendingAnswer]:
+        """Answers written but never graded (the server stopped while grading them), oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, question_number, text FROM answers WHERE session_id = ? AND status = 'pending'"
+                " ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [PendingAnswer(id=r[0], question_number=r[1], text=r[2]) for r in rows]
+
+    def answers(self, session_id: str) -> list[tuple[str, str]]:
+        """(text, status) of every answer written for a session, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT text, status FROM answers WHERE session_id = ? ORDER BY id", (session_id,)
+            ).fetchall()
+        return [(r[0], r[1]) for r in rows]
