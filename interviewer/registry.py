@@ -69,15 +69,7 @@ class SessionRegistry:
                 self._live.move_to_end(session_id)
                 return session
         snapshot, asked_at = self.store.load(session_id)
-        s = self.services
-        session = Session.restore(
-            s.bank,
-            s.ensure_index(),
-            s.grader,
-            snapshot,
-            max_answer_chars=s.settings.max_answer_chars,
-            follow_ups=s.follow_ups,
-        )
+        session = self.services.restore_session(snapshot)
         self._asked[session_id] = (asks_in(session.transcript), asked_at)
         self._remember(session)
         self._grade_pending(session)

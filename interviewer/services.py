@@ -15,7 +15,7 @@ from interviewer.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
 from interviewer.grading import Grader
 from interviewer.models import QuestionType, Reference, Rubric, SessionConfig
 from interviewer.offline_grader import OfflineGrader
-from interviewer.session import Session
+from interviewer.session import Session, SessionSnapshot
 from interviewer.store import ChromaQuestionStore, IndexReport, QuestionStore
 
 
@@ -127,6 +127,17 @@ class Services:
             self.ensure_index(),
             self.grader,
             config,
+            max_answer_chars=self.settings.max_answer_chars,
+            follow_ups=self.follow_ups,
+        )
+
+    def restore_session(self, snapshot: SessionSnapshot) -> Session:
+        """A stored session, carrying on where it stopped (after a page refresh or a server restart)."""
+        return Session.restore(
+            self.bank,
+            self.ensure_index(),
+            self.grader,
+            snapshot,
             max_answer_chars=self.settings.max_answer_chars,
             follow_ups=self.follow_ups,
         )

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from interviewer.config import PROJECT_DIR, Settings
 from interviewer.content import Bank, load_bank
 from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
+
+from .openai_server import OpenAIServer
 
 ROOT = PROJECT_DIR
 
@@ -98,3 +101,16 @@ def bank() -> Bank:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[OpenAIServer]:
+    """One scripted OpenAI-compatible server on 127.0.0.1 for the whole run; `llm` hands it out reset."""
+    with OpenAIServer(models=("test-model", "other-model")) as server:
+        yield server
+
+
+@pytest.fixture
+def llm(llm_server: OpenAIServer) -> OpenAIServer:
+    llm_server.reset()
+    return llm_server

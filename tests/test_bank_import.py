@@ -306,50 +306,43 @@ SCALING_POINTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer(models=("test-model",)) as s:
-        yield s
-
-
 @pytest.fixture
-def llm(server: OpenAIServer, tmp_path: Path) -> dict[str, str]:
-    server.reset()
+def llm_env(llm: OpenAIServer, tmp_path: Path) -> dict[str, str]:
     return {
-        "OPENAI_BASE_URL": server.url,
+        "OPENAI_BASE_URL": llm.url,
         "INTERVIEWER_LLM_MODEL": "test-model",
         "INTERVIEWER_LLM_RETRIES": "0",
         "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
     }
 
 
-def test_with_an_llm_configured_the_llm_drafts_the_key_points(server: OpenAIServer, llm) -> None:
-    server.reply(Reply.json({"key_points": P_VALUE_POINTS}), Reply.json({"key_points": SCALING_POINTS}))
-    result = run("bank", "import", str(FIXTURES / "numbered.txt"), **llm)
+def test_with_an_llm_configured_the_llm_drafts_the_key_points(llm: OpenAIServer, llm_env) -> None:
+    llm.reply(Reply.json({"key_points": P_VALUE_POINTS}), Reply.json({"key_points": SCALING_POINTS}))
+    result = run("bank", "import", str(FIXTURES / "numbered.txt"), **llm_env)
     assert result.returncode == 0, result.stderr
     entries = yaml.safe_load(result.stdout)
     assert entries[0]["key_points"] == P_VALUE_POINTS
     assert entries[1]["key_points"] == SCALING_POINTS
     assert entries[2]["key_points"] == []  # no answer in the document: nothing to draft from
-    assert len(server.chat_requests) == 2
-    prompt = server.chat_requests[0].prompt
+    assert len(llm.chat_requests) == 2
+    prompt = llm.chat_requests[0].prompt
     assert "What does a p-value tell you?" in prompt
     assert "assuming the null hypothesis is true" in prompt
     assert "#   - key points and probes drafted by the LLM: check each claim" in result.stdout
     assert "Key points by the LLM (test-model) for 2 of 3." in result.stderr
 
 
-def test_a_bad_llm_reply_is_asked_again_once_then_the_sentences_are_used(server: OpenAIServer, llm) -> None:
+def test_a_bad_llm_reply_is_asked_again_once_then_the_sentences_are_used(llm: OpenAIServer, llm_env) -> None:
     no_question = [{**p, "probe": "Say more."} for p in P_VALUE_POINTS]
-    server.reply(
+    llm.reply(
         Reply.json({"key_points": no_question}),
         Reply.json({"key_points": no_question}),
         Reply.json({"key_points": SCALING_POINTS}),
     )
-    result = run("bank", "import", str(FIXTURES / "numbered.txt"), **llm)
+    result = run("bank", "import", str(FIXTURES / "numbered.txt"), **llm_env)
     assert result.returncode == 0, result.stderr
-    assert len(server.chat_requests) == 3
-    assert "must be a question ending in '?'" in server.chat_requests[1].prompt  # the re-ask says why
+    assert len(llm.chat_requests) == 3
+    assert "must be a question ending in '?'" in llm.chat_requests[1].prompt  # the re-ask says why
     entries = yaml.safe_load(result.stdout)
     assert entries[0]["key_points"][0]["text"].startswith("A p-value is the probability of seeing data")
     assert entries[1]["key_points"] == SCALING_POINTS
@@ -357,9 +350,9 @@ def test_a_bad_llm_reply_is_asked_again_once_then_the_sentences_are_used(server:
     assert "Key points by the LLM (test-model) for 1 of 3." in result.stderr
 
 
-def test_an_unreachable_llm_is_tried_once_and_the_import_still_succeeds(llm) -> None:
+def test_an_unreachable_llm_is_tried_once_and_the_import_still_succeeds(llm_env) -> None:
     result = run(
-        "bank", "import", str(FIXTURES / "numbered.txt"), **{**llm, "OPENAI_BASE_URL": closed_port_url()}
+        "bank", "import", str(FIXTURES / "numbered.txt"), **{**llm_env, "OPENAI_BASE_URL": closed_port_url()}
     )
     assert result.returncode == 0, result.stderr
     entries = yaml.safe_load(result.stdout)
@@ -370,8 +363,8 @@ def test_an_unreachable_llm_is_tried_once_and_the_import_still_succeeds(llm) -> 
     )
 
 
-def test_offline_skips_a_configured_llm(server: OpenAIServer, llm) -> None:
-    result = run("bank", "import", str(FIXTURES / "numbered.txt"), "--offline", **llm)
+def test_offline_skips_a_configured_llm(llm: OpenAIServer, llm_env) -> None:
+    result = run("bank", "import", str(FIXTURES / "numbered.txt"), "--offline", **llm_env)
     assert result.returncode == 0, result.stderr
-    assert server.chat_requests == []
+    assert llm.chat_requests == []
     assert "Key points by the LLM" not in result.stderr

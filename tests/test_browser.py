@@ -7,6 +7,7 @@ transcript are written to tests/artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,9 @@ LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
+    if url := os.environ.get("INTERVIEWER_BROWSER_URL"):  # drive a page already serving, e.g. from `make run`
+        yield url
+        return
     page, url = serve_in_process(tmp_path_factory.mktemp("browser"), embedder)
     yield url
     page.close()

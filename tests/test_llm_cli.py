@@ -11,22 +11,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .openai_server import OpenAIServer, Received, Reply, closed_port_url, judgement, read_grading_request
+from .openai_server import Received, Reply, closed_port_url, judgement, read_grading_request
 
 SCRIPT = str(Path(sys.executable).parent / "interviewer")
 SECRET = "sk-cli-secret-never-printed"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer(models=("test-model", "other-model")) as s:
-        yield s
-
-
-@pytest.fixture
-def llm(server: OpenAIServer) -> OpenAIServer:
-    server.reset()
-    return server
 
 
 @pytest.fixture

@@ -16,25 +16,13 @@ from interviewer.offline_grader import OfflineGrader
 from interviewer.session import Session
 from interviewer.store import InMemoryQuestionStore
 
-from .openai_server import OpenAIServer, Received, Reply, closed_port_url, judgement, read_grading_request
+from .openai_server import Received, Reply, closed_port_url, judgement, read_grading_request
 
 ANSWER = (
     "Precision is TP / (TP + FP): of everything we flagged, the share that is right. "
     "Recall is TP / (TP + FN): of all real positives, the share we found."
 )
 SECRET = "sk-very-secret-test-key-123"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer() as s:
-        yield s
-
-
-@pytest.fixture
-def llm(server: OpenAIServer) -> OpenAIServer:
-    server.reset()
-    return server
 
 
 def start_session(url: str, bank, embedder, fake_embedder, follow_ups: int = 0, **chat_options) -> Session:

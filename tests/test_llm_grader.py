@@ -20,7 +20,7 @@ from interviewer.models import Reference
 from interviewer.offline_grader import OfflineGrader
 from interviewer.services import Services
 
-from .openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request
+from .openai_server import Received, Reply, judgement, read_grading_request
 
 ANSWER = (
     "Precision is TP / (TP + FP), the share of the items we flagged that really are positive.\n"
@@ -29,18 +29,6 @@ ANSWER = (
 )
 SENTENCE_1 = "Precision is TP / (TP + FP), the share of the items we flagged that really are positive."
 SENTENCE_2 = "Recall is TP / (TP + FN), the share of the actual positives we found."
-
-
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer(models=("test-model",)) as s:
-        yield s
-
-
-@pytest.fixture
-def llm(server: OpenAIServer) -> OpenAIServer:
-    server.reset()
-    return server
 
 
 @pytest.fixture

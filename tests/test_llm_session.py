@@ -19,18 +19,6 @@ ANSWER = "Precision is TP / (TP + FP), the share of flagged items that really ar
 QUESTION = "You mentioned flagged items. What would happen to that share if you flagged more aggressively?"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer() as s:
-        yield s
-
-
-@pytest.fixture
-def llm(server: OpenAIServer) -> OpenAIServer:
-    server.reset()
-    return server
-
-
 @pytest.fixture
 def entry(bank):
     return bank.get("precision-vs-recall")
