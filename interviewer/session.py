@@ -316,10 +316,10 @@ def feedback_text(grade: Grade) -> str:
         lines.append(f"_The LLM grader was unavailable ({grade.fallback_reason}); graded offline._")
     covered = [k for k in grade.key_points if k.status == "covered"]
     if covered:
-        lines.append("Covered: " + "; ".join(k.text for k in covered))
+        lines.append("Covered:\n" + "\n".join(f"- {k.text}" for k in covered))
     missed = [k for k in grade.key_points if k.status != "covered"]
     if missed:
-        lines.append("Missing or partial: " + "; ".join(f"{k.text} ({k.status})" for k in missed))
+        lines.append("Missing or partial:\n" + "\n".join(f"- {k.text} ({k.status})" for k in missed))
     for m in grade.misconceptions:
         lines.append(f"Careful: you said “{m.evidence}”. {m.correction}")
     return "\n\n".join(lines)
