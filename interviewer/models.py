@@ -103,7 +103,7 @@ class BankEntry(_Content):
 
 # --- Content: rubrics -----------------------------------------------------------------------------------
 
-OfflineMeasure = Literal["coverage", "accuracy", "focus"]
+OfflineMeasure = Literal["coverage", "accuracy", "focus", "structure", "specificity", "evidence"]
 LEVELS = (0, 1, 2, 3)
 
 

@@ -10,7 +10,9 @@ How it works:
 5. Each key point's words are matched to the words of the usable spans (`alignment`), question words demoted;
    the recall decides covered / partial / missing and its credit, and the span holding most of the match,
    verbatim, is the evidence.
-6. Each rubric criterion is scored from the signal it names (`measure`): coverage, accuracy or focus.
+6. Each rubric criterion is scored from the signal it names (`measure`): coverage, accuracy or focus, or, for
+   open-ended rubrics, structure, specificity or evidence (`open_answers`, from the creditable spans that are
+   about the question; a misconception halves evidence as it does accuracy).
 
 Figures for each design choice, measured on human-graded data, are in docs/grader-notes.md.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from interviewer import open_answers
 from interviewer.alignment import answer_words, match_point, point_words, question_stems
 from interviewer.embeddings import Embedder
 from interviewer.grading import (
@@ -184,7 +187,18 @@ class OfflineGrader(Grader):
         if focus_share < 0.5:
             flags.append("padding")
 
+        # Open-ended signals (only rubrics whose criteria name them): from the creditable spans about the question.
+        on_question = [spans[i].text for i in creditable if span_relevance[i] >= self.t.relevant_span]
+        open_structure = open_answers.structure(on_question)
+        open_specificity = open_answers.specificity(on_question)
+        open_evidence = open_answers.evidence(on_question)
         signals = {
+            "structure": (open_structure.value, open_structure.rationale),
+            "specificity": (open_specificity.value, open_specificity.rationale),
+            "evidence": (
+                open_evidence.value * max(0.0, 1.0 - 0.5 * len(found)),
+                open_evidence.rationale + (f" {len(found)} misconception(s) found." if found else ""),
+            ),
             "coverage": (coverage, self._coverage_rationale(results)),
             "accuracy": (
                 accuracy,
