@@ -152,10 +152,6 @@ class SessionRegistry:
     def command(self, session_id: str, name: policy.Command) -> Reply:
         with self.lock(session_id):
             session = self._get(session_id)
-            if name == "hint" and session.config.mode == "exam" and not session.finished:
-                raise InterviewerError(
-                    "Hints are for study mode; in an exam, answer as best you can or skip."
-                )
             turns = session.command(name)
             self._save(session)
             return Reply(turns)

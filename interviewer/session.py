@@ -126,6 +126,8 @@ class Session:
 
     def command(self, name: policy.Command) -> list[Turn]:
         self._require_open()
+        if name == "hint" and self.config.mode == "exam":
+            raise InterviewerError("Hints are for study mode; in an exam, answer as best you can or skip.")
         record = self._record()
         assert self._state is not None
         if name == "skip":

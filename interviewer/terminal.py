@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 import typer
 
 from interviewer import report
-from interviewer.errors import AnswerRejectedError
+from interviewer.errors import InterviewerError
 from interviewer.models import SessionConfig, Turn
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def run_practice(
             break
         try:
             show(session.command(COMMANDS[text]) if text in COMMANDS else session.answer(text))  # type: ignore[arg-type]
-        except AnswerRejectedError as exc:
+        except InterviewerError as exc:  # a refused answer or command: say why and go on
             typer.secho(str(exc), fg=typer.colors.YELLOW)
     if config.mode == "exam" or save:
         markdown = report.to_markdown(session.transcript)

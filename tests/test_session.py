@@ -161,6 +161,9 @@ def test_exam_mode_gives_no_feedback_until_the_end(bank, store) -> None:
     ids = sorted(bank.entries)[:2]
     session = _session(bank, store, ScriptedGrader(["cc", "cc"]), ids, max_follow_ups=0, mode="exam")
     session.start()
+    with pytest.raises(InterviewerError, match="Hints are for study mode"):
+        session.command("hint")
+    assert session.transcript.questions[0].hints == 0
     assert [t.kind for t in session.answer("an answer")] == ["question"]
     assert [t.kind for t in session.answer("another")] == ["end"]
 
