@@ -12,10 +12,10 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from interviewer.config import BUNDLED_MODEL
 from interviewer.errors import EmbeddingModelError
 
 Vectors = np.ndarray  # shape (n, dim), float32, unit length
+T = TypeVar("T")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -58,17 +59,8 @@ class Embedder(ABC):
         """Unit vectors for `texts`, in order. Repeated texts (key points, references) come from a cache."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            found = {t: self._cache[t] for t in set(texts) if t in self._cache}
-        todo = [t for t in dict.fromkeys(texts) if t not in found]
-        if todo:
-            fresh = dict(zip(todo, self._embed_batch(todo), strict=True))
-            found.update(fresh)
-            with self._lock:
-                self._cache.update(fresh)
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
-        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+        vectors = self._cached(self._cache, texts, self._embed_batch)
+        return np.stack(vectors).astype(np.float32, copy=False)
 
     def embed_words(self, texts: Sequence[str]) -> list[WordVectors]:
         """A vector for every word of each text, cached like `embed`.
@@ -76,16 +68,22 @@ class Embedder(ABC):
         This default embeds each word on its own; a backend that can read word vectors in context (from the
         same pass that embeds the sentence) overrides `_embed_words_batch`.
         """
+        return self._cached(self._word_cache, texts, self._embed_words_batch)
+
+    def _cached(
+        self, cache: OrderedDict[str, T], texts: Sequence[str], compute: Callable[[list[str]], Iterable[T]]
+    ) -> list[T]:
+        """`compute` run only on the texts `cache` lacks (each distinct text once); the cache keeps the newest."""
         with self._lock:
-            found = {t: self._word_cache[t] for t in set(texts) if t in self._word_cache}
+            found = {t: cache[t] for t in set(texts) if t in cache}
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
-            fresh = dict(zip(todo, self._embed_words_batch(todo), strict=True))
+            fresh = dict(zip(todo, compute(todo), strict=True))
             found.update(fresh)
             with self._lock:
-                self._word_cache.update(fresh)
-                while len(self._word_cache) > self.cache_size:
-                    self._word_cache.popitem(last=False)
+                cache.update(fresh)
+                while len(cache) > self.cache_size:
+                    cache.popitem(last=False)
         return [found[t] for t in texts]
 
     def _embed_words_batch(self, texts: list[str]) -> list[WordVectors]:
