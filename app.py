@@ -4,7 +4,7 @@ import sys
 
 from interviewer.errors import InterviewerError
 from interviewer.services import Services
-from interviewer.web import build_app, launch
+from interviewer.web.page import build_app, launch
 
 if __name__ == "__main__":
     try:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
-from interviewer.adversarial import MASTER_KEYS, MAX_LIFT, cases, lifts
 from interviewer.config import PROJECT_DIR
-from interviewer.content import load_bank
-from interviewer.embeddings import SentenceTransformerEmbedder
-from interviewer.offline_grader import OfflineGrader
+from interviewer.content.loader import load_bank
+from interviewer.evals.adversarial import MASTER_KEYS, MAX_LIFT, cases, lifts
+from interviewer.grading.offline import OfflineGrader
+from interviewer.retrieval.embeddings import SentenceTransformerEmbedder
 
 
 def main() -> None:

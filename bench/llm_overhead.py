@@ -19,16 +19,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviewer.chat_model import OpenAIChatModel  # noqa: E402
 from interviewer.config import Settings  # noqa: E402
-from interviewer.content import load_bank  # noqa: E402
-from interviewer.embeddings import SentenceTransformerEmbedder  # noqa: E402
-from interviewer.follow_ups import LLMFollowUps  # noqa: E402
-from interviewer.llm_grader import LLMGrader  # noqa: E402
+from interviewer.content.loader import load_bank  # noqa: E402
+from interviewer.grading.llm import LLMGrader  # noqa: E402
+from interviewer.grading.offline import OfflineGrader  # noqa: E402
+from interviewer.interview.follow_ups import LLMFollowUps  # noqa: E402
+from interviewer.interview.session import Session  # noqa: E402
+from interviewer.llm.chat_model import OpenAIChatModel  # noqa: E402
 from interviewer.models import QuestionType, SessionConfig  # noqa: E402
-from interviewer.offline_grader import OfflineGrader  # noqa: E402
-from interviewer.session import Session  # noqa: E402
-from interviewer.store import InMemoryQuestionStore  # noqa: E402
+from interviewer.retrieval.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from interviewer.retrieval.store import InMemoryQuestionStore  # noqa: E402
 from interviewer.text import sentence_spans  # noqa: E402
 from tests.openai_server import (  # noqa: E402
     OpenAIServer,

@@ -16,11 +16,11 @@ import time
 import numpy as np
 
 from interviewer.config import PROJECT_DIR
-from interviewer.content import load_bank
-from interviewer.embeddings import SentenceTransformerEmbedder
+from interviewer.content.loader import load_bank
+from interviewer.grading.offline import OfflineGrader
 from interviewer.models import QuestionType, Reference
-from interviewer.offline_grader import OfflineGrader
-from interviewer.store import ChromaQuestionStore
+from interviewer.retrieval.embeddings import SentenceTransformerEmbedder
+from interviewer.retrieval.store import ChromaQuestionStore
 from interviewer.text import sentence_spans
 
 MOHLER = PROJECT_DIR.parent / "shared" / "data" / "mohler-dev.jsonl"

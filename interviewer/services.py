@@ -6,17 +6,17 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from interviewer.chat_model import ChatModel
 from interviewer.config import Settings
-from interviewer.content import Bank, load_bank
-from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.content.loader import Bank, load_bank
 from interviewer.errors import LLMConfigError, NoCloseReferenceError
-from interviewer.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
-from interviewer.grading import Grader
+from interviewer.grading.grader import Grader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.interview.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
+from interviewer.interview.session import Session, SessionSnapshot
+from interviewer.llm.chat_model import ChatModel
 from interviewer.models import QuestionType, Reference, Rubric, SessionConfig
-from interviewer.offline_grader import OfflineGrader
-from interviewer.session import Session, SessionSnapshot
-from interviewer.store import ChromaQuestionStore, IndexReport, QuestionStore
+from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.retrieval.store import ChromaQuestionStore, IndexReport, QuestionStore
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Services:
         offline = OfflineGrader(self.embedder)
         if self.chat_model is None:
             return offline
-        from interviewer.llm_grader import LLMGrader
+        from interviewer.grading.llm import LLMGrader
 
         return LLMGrader(self.chat_model, offline)
 
@@ -69,7 +69,7 @@ class Services:
                 "is not configured (INTERVIEWER_GRADER=llm)",
                 "Set OPENAI_BASE_URL (a local server) or OPENAI_API_KEY (OpenAI), or unset INTERVIEWER_GRADER.",
             )
-        from interviewer.chat_model import OpenAIChatModel
+        from interviewer.llm.chat_model import OpenAIChatModel
 
         return OpenAIChatModel.from_settings(self.settings)
 

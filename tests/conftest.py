@@ -20,8 +20,8 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from interviewer.config import PROJECT_DIR, Settings
-from interviewer.content import Bank, load_bank
-from interviewer.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.content.loader import Bank, load_bank
+from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 
 from .openai_server import OpenAIServer
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.adversarial import MASTER_KEYS, MAX_LIFT, TRICKS, cases
-from interviewer.offline_grader import OfflineGrader
+from interviewer.evals.adversarial import MASTER_KEYS, MAX_LIFT, TRICKS, cases
+from interviewer.grading.offline import OfflineGrader
 
 
 @pytest.fixture(scope="module")

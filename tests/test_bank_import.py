@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from interviewer.bank_import import draft_entries, guess_type, to_yaml
-from interviewer.documents import parse_file, parse_text
+from interviewer.content.bank_import import draft_entries, guess_type, to_yaml
+from interviewer.content.documents import parse_file, parse_text
 from interviewer.errors import DocumentFormatError
 from interviewer.models import BankEntry, QuestionType
 

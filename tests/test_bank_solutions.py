@@ -12,7 +12,7 @@ from .conftest import ROOT
 
 
 def _coding_entries():
-    from interviewer.content import load_bank
+    from interviewer.content.loader import load_bank
 
     bank = load_bank(ROOT / "bank", ROOT / "rubrics")
     return [e for e in bank.entries.values() if e.type is QuestionType.CODING]

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from interviewer.config import PROJECT_DIR
-from interviewer.content import Bank
+from interviewer.content.loader import Bank
 from tests.web_server import serve_in_process
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.content import load_bank
+from interviewer.content.loader import load_bank
 from interviewer.errors import ContentError
 from interviewer.models import QuestionType
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.coverage import DEFAULT_THRESHOLD, check_coverage, ref_matches
-from interviewer.documents import parse_file
+from interviewer.content.coverage import DEFAULT_THRESHOLD, check_coverage, ref_matches
+from interviewer.content.documents import parse_file
 from interviewer.models import SearchHit
 
 from .conftest import ROOT
@@ -129,9 +129,9 @@ def test_cli_json(embedder, settings, monkeypatch) -> None:
     # In process, with the session's model, to spare a second model load; the script is exercised above.
     from typer.testing import CliRunner
 
-    from interviewer import cli
+    from interviewer.cli import main as cli
+    from interviewer.retrieval.store import InMemoryQuestionStore
     from interviewer.services import Services
-    from interviewer.store import InMemoryQuestionStore
 
     services = Services(settings=settings, embedder=embedder, store=InMemoryQuestionStore(embedder))
     monkeypatch.setattr(cli, "_services", lambda: services)

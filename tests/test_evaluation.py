@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interviewer.baselines import baselines, embedding_cosine, reference_word_overlap
-from interviewer.evaluation import baseline_scores, metrics, roc_auc, table
+from interviewer.evals.baselines import baselines, embedding_cosine, reference_word_overlap
+from interviewer.evals.evaluation import baseline_scores, metrics, roc_auc, table
 
 
 def test_roc_auc_is_the_chance_a_correct_answer_outscores_a_wrong_one() -> None:

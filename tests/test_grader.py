@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.grading import is_verbatim, key_points_of
+from interviewer.grading.grader import is_verbatim, key_points_of
+from interviewer.grading.offline import OfflineGrader
 from interviewer.models import KeyPoint, Misconception, QuestionType, Reference
-from interviewer.offline_grader import OfflineGrader
 
 BIAS_VARIANCE = Reference(
     question="Explain the bias-variance trade-off.",

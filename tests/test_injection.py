@@ -12,11 +12,11 @@ import itertools
 
 import pytest
 
-from interviewer.chat_model import OpenAIChatModel
-from interviewer.grading import key_points_of
-from interviewer.llm_grader import LLMGrader
+from interviewer.grading.grader import key_points_of
+from interviewer.grading.llm import LLMGrader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import QuestionType, Reference
-from interviewer.offline_grader import OfflineGrader
 
 from .openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request
 

@@ -8,13 +8,13 @@ import time
 
 import pytest
 
-from interviewer.chat_model import OpenAIChatModel
-from interviewer.follow_ups import LLMFollowUps
-from interviewer.llm_grader import LLMGrader
+from interviewer.grading.llm import LLMGrader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.interview.follow_ups import LLMFollowUps
+from interviewer.interview.session import Session
+from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import SessionConfig
-from interviewer.offline_grader import OfflineGrader
-from interviewer.session import Session
-from interviewer.store import InMemoryQuestionStore
+from interviewer.retrieval.store import InMemoryQuestionStore
 
 from .openai_server import Received, Reply, closed_port_url, judgement, read_grading_request
 
@@ -179,7 +179,7 @@ def test_retry_after_is_read_in_seconds_milliseconds_or_as_a_date() -> None:
     from email.utils import formatdate
     from types import SimpleNamespace
 
-    from interviewer.chat_model import _retry_after
+    from interviewer.llm.chat_model import _retry_after
 
     def wait(**headers: str) -> float | None:
         return _retry_after(SimpleNamespace(headers={k.replace("_", "-"): v for k, v in headers.items()}))

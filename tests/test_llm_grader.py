@@ -10,14 +10,14 @@ import logging
 
 import pytest
 
-from interviewer import prompts
-from interviewer.chat_model import OpenAIChatModel
 from interviewer.config import Settings
 from interviewer.errors import LLMConfigError
-from interviewer.grading import overall_score
-from interviewer.llm_grader import LLMGrader
+from interviewer.grading.grader import overall_score
+from interviewer.grading.llm import LLMGrader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.llm import prompts
+from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import Reference
-from interviewer.offline_grader import OfflineGrader
 from interviewer.services import Services
 
 from .openai_server import Received, Reply, judgement, read_grading_request

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.chat_model import OpenAIChatModel
-from interviewer.follow_ups import LLMFollowUps
-from interviewer.llm_grader import LLMGrader
+from interviewer.grading.llm import LLMGrader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.interview.follow_ups import LLMFollowUps
+from interviewer.interview.session import Session
+from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import SessionConfig
-from interviewer.offline_grader import OfflineGrader
-from interviewer.session import Session
-from interviewer.store import InMemoryQuestionStore
+from interviewer.retrieval.store import InMemoryQuestionStore
 
 from .openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.adversarial import MAX_LIFT, TRICKS, Case
+from interviewer.evals.adversarial import MAX_LIFT, TRICKS, Case
+from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.open_answers import evidence, specificity, structure
 from interviewer.models import Reference
-from interviewer.offline_grader import OfflineGrader
-from interviewer.open_answers import evidence, specificity, structure
 
 STRONG = {
     "learning-from-a-failed-project": (

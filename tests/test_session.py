@@ -7,12 +7,12 @@ from collections import deque
 
 import pytest
 
-from interviewer import policy, report
 from interviewer.errors import AnswerRejectedError, InterviewerError
-from interviewer.grading import Grader
+from interviewer.grading.grader import Grader
+from interviewer.interview import policy, report
+from interviewer.interview.session import Session
 from interviewer.models import Grade, KeyPointResult, Reference, Rubric, SessionConfig
-from interviewer.session import Session
-from interviewer.store import InMemoryQuestionStore
+from interviewer.retrieval.store import InMemoryQuestionStore
 
 
 class ScriptedGrader(Grader):

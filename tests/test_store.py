@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from interviewer.models import BankEntry
-from interviewer.store import ChromaQuestionStore, QuestionFilter
+from interviewer.retrieval.store import ChromaQuestionStore, QuestionFilter
 
 from .conftest import FakeEmbedder
 

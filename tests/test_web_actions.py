@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interviewer.content import Bank
-from interviewer.grading import Grader
+from interviewer.content.loader import Bank
+from interviewer.grading.grader import Grader
+from interviewer.interview.registry import SessionRegistry
+from interviewer.interview.storage import SessionStore
 from interviewer.models import Grade, Reference, Rubric
-from interviewer.registry import SessionRegistry
-from interviewer.storage import SessionStore
-from interviewer.web_actions import GRADING_NOTE, VIEW_SIZE, PageActions, WarmUp
+from interviewer.web.actions import GRADING_NOTE, VIEW_SIZE, PageActions, WarmUp
 from tests.test_web_storage import make_services
 
 

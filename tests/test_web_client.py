@@ -19,8 +19,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from interviewer.content import Bank
-from interviewer.storage import SessionStore
+from interviewer.content.loader import Bank
+from interviewer.interview.storage import SessionStore
 from tests.web_server import TOPICS, serve_in_process
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from interviewer import report
+from interviewer.interview import report
+from interviewer.interview.scorecard import highlight_evidence, markdown_html, score_card
 from interviewer.models import (
     CriterionScore,
     Feedback,
@@ -18,7 +19,6 @@ from interviewer.models import (
     Transcript,
     Turn,
 )
-from interviewer.scorecard import highlight_evidence, markdown_html, score_card
 
 ATTACK = '<script>alert(1)</script> Precision is TP/(TP+FP). <img src=x onerror="alert(2)"> Recall is hard.'
 

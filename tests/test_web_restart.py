@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.content import Bank
-from interviewer.storage import SessionStore
+from interviewer.content.loader import Bank
+from interviewer.interview.storage import SessionStore
 from tests.test_web_client import asked_entry, start, texts
 from tests.web_server import ServerProcess, wait_until_ready
 

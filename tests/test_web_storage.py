@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from interviewer.config import Settings
-from interviewer.content import Bank
+from interviewer.content.loader import Bank
 from interviewer.errors import AnswerRejectedError, InterviewerError, SessionNotFoundError
-from interviewer.grading import Grader
+from interviewer.grading.grader import Grader
+from interviewer.grading.offline import OfflineGrader
+from interviewer.interview.registry import TIME_LIMIT_GRACE, SessionRegistry
+from interviewer.interview.session import Session
+from interviewer.interview.storage import SessionStore
 from interviewer.models import Grade, Reference, Rubric, SessionConfig
-from interviewer.offline_grader import OfflineGrader
-from interviewer.registry import TIME_LIMIT_GRACE, SessionRegistry
+from interviewer.retrieval.store import InMemoryQuestionStore
 from interviewer.services import Services
-from interviewer.session import Session
-from interviewer.storage import SessionStore
-from interviewer.store import InMemoryQuestionStore
 from tests.conftest import FakeEmbedder
 
 IDS = ["precision-vs-recall", "roc-curve-explained", "f1-score-and-usage"]

@@ -19,9 +19,9 @@ import gradio as gr
 from gradio_client import Client
 
 from interviewer.config import PROJECT_DIR, Settings
-from interviewer.embeddings import Embedder
+from interviewer.retrieval.embeddings import Embedder
+from interviewer.retrieval.store import ChromaQuestionStore
 from interviewer.services import Services
-from interviewer.store import ChromaQuestionStore
 
 TOPICS = ("evaluation-metrics", "linear-models")
 
@@ -53,7 +53,7 @@ def in_process_services(settings: Settings, embedder: Embedder) -> Services:
 
 def serve_in_process(root: Path, embedder: Embedder, **settings: object) -> tuple[gr.Blocks, str]:
     """The page in this process on a free port, once grading is ready; returns it and its address."""
-    from interviewer.web import launch
+    from interviewer.web.page import launch
 
     services = in_process_services(page_settings(root, **settings), embedder)
     port = free_port()

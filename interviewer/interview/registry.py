@@ -14,13 +14,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from interviewer import policy
 from interviewer.errors import InterviewerError
-from interviewer.grading import TextSink
-from interviewer.guards import check_length
+from interviewer.grading.grader import TextSink
+from interviewer.grading.guards import check_length
+from interviewer.interview import policy
+from interviewer.interview.session import Session
+from interviewer.interview.storage import SessionStore
 from interviewer.models import SessionConfig, Transcript, Turn
-from interviewer.session import Session
-from interviewer.storage import SessionStore
 
 if TYPE_CHECKING:
     from interviewer.services import Services

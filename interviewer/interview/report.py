@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from interviewer.interview.scorecard import CSS, criteria_table, esc, grader_badge, markdown_html
 from interviewer.models import Grade, KeyPointResult, Transcript
-from interviewer.scorecard import CSS, criteria_table, esc, grader_badge, markdown_html
 
 _SPEAKER = {"interviewer": "Interviewer", "candidate": "You"}
 

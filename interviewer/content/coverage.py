@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from interviewer.content import Bank
-from interviewer.documents import Document, parse_file
-from interviewer.embeddings import Embedder
+from interviewer.content.documents import Document, parse_file
+from interviewer.content.loader import Bank
 from interviewer.models import SearchHit
+from interviewer.retrieval.embeddings import Embedder
 
 if TYPE_CHECKING:
     from interviewer.services import Services

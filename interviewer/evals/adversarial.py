@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from interviewer.content import Bank
-from interviewer.grading import Grader, key_points_of
+from interviewer.content.loader import Bank
+from interviewer.grading.grader import Grader, key_points_of
 from interviewer.models import KeyPoint, Misconception, QuestionType, Reference, Rubric
 from interviewer.text import STOPWORDS, tokens
 

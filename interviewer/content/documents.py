@@ -19,8 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interviewer.errors import DocumentFormatError
-from interviewer.line_shapes import (
+from interviewer.content.line_shapes import (
     ANSWER,
     BRACKETED_ANSWER,
     BULLET,
@@ -44,6 +43,7 @@ from interviewer.line_shapes import (
     prose,
     unmarked,
 )
+from interviewer.errors import DocumentFormatError
 
 
 @dataclass

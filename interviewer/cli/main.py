@@ -12,7 +12,7 @@ import typer
 
 from interviewer.config import Settings
 from interviewer.errors import ContentError, InterviewerError
-from interviewer.guards import check_length
+from interviewer.grading.guards import check_length
 from interviewer.models import Grade, QuestionType, SessionConfig
 
 app = typer.Typer(
@@ -82,7 +82,7 @@ def bank_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 @bank_app.command("validate")
 def bank_validate() -> None:
     """Check every bank and rubric file; exit 1 listing each problem's file, entry and field."""
-    from interviewer.content import load_bank
+    from interviewer.content.loader import load_bank
 
     settings = Settings()
     try:
@@ -112,7 +112,7 @@ def bank_import(
     ] = False,
 ) -> None:
     """Draft bank entries (YAML) from a document of questions and answers, for you to review."""
-    from interviewer import bank_import as importer
+    from interviewer.content import bank_import as importer
 
     try:
         services = _services()
@@ -136,7 +136,7 @@ def bank_coverage(
     ] = None,
 ) -> None:
     """Each question in the documents and the bank entry covering it; exit 1 if any is uncovered."""
-    from interviewer import coverage
+    from interviewer.content import coverage
 
     services = _services()
     try:
@@ -255,8 +255,8 @@ def evaluate(
 
     from rich.progress import Progress
 
-    from interviewer import evaluation
-    from interviewer.baselines import baselines
+    from interviewer.evals import evaluation
+    from interviewer.evals.baselines import baselines
 
     started = time.perf_counter()
     services = _services()
@@ -364,7 +364,7 @@ def practice(
 
     Commands: /skip, /hint, /repeat, /idk (I don't know), /end.
     """
-    from interviewer.terminal import run_practice
+    from interviewer.cli.terminal import run_practice
 
     if mode not in ("study", "exam"):
         raise _fail("--mode must be study or exam.")
@@ -386,7 +386,7 @@ def practice(
 @app.command()
 def doctor() -> None:
     """Say which grader is active and check its LLM endpoint and model; exit 1 when something is wrong."""
-    from interviewer.doctor import diagnose
+    from interviewer.llm.doctor import diagnose
 
     diagnosis = diagnose(Settings())
     typer.echo(diagnosis.render())
@@ -400,7 +400,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port; default 7860.")] = None,
 ) -> None:
     """Start the web page (app.py's Gradio app)."""
-    from interviewer.web import launch
+    from interviewer.web.page import launch
 
     try:
         launch(_services(), host=host, port=port)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 
-from interviewer import prompts
-from interviewer.chat_model import ChatModel
 from interviewer.errors import LLMError
-from interviewer.grading import TextSink
+from interviewer.grading.grader import TextSink
+from interviewer.llm import prompts
+from interviewer.llm.chat_model import ChatModel
 from interviewer.models import FollowUpQuestion
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class LLMFollowUps(FollowUpWriter):
         self.chat = chat
 
     def write(self, question: str, answer: str, probe: str, *, on_text: TextSink | None = None) -> str:
-        from interviewer.llm_grader import markers
+        from interviewer.grading.llm import markers
 
         open_marker, close_marker = markers()
         messages = [

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from interviewer.embeddings import Embedder
 from interviewer.errors import IndexNotReadyError
 from interviewer.models import BankEntry, SearchHit
+from interviewer.retrieval.embeddings import Embedder
 
 RecordKind = Literal["question", "reference"]
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from interviewer.chat_model import ChatModel
 from interviewer.errors import LLMConfigError, LLMError, LLMUnavailableError
-from interviewer.prompts import render
+from interviewer.llm.chat_model import ChatModel
+from interviewer.llm.prompts import render
 
 
 class DraftedKeyPoint(BaseModel):

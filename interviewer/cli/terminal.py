@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import typer
 
-from interviewer import report
 from interviewer.errors import InterviewerError
+from interviewer.interview import report
 from interviewer.models import SessionConfig, Turn
 
 if TYPE_CHECKING:

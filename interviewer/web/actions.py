@@ -16,16 +16,16 @@ from typing import Any
 
 import gradio as gr
 
-from interviewer import policy
 from interviewer.errors import InterviewerError
-from interviewer.guards import check_length
+from interviewer.grading.guards import check_length
+from interviewer.interview import policy
+from interviewer.interview.registry import Reply, SessionRegistry
+from interviewer.interview.report import report_fragment
+from interviewer.interview.scorecard import esc
+from interviewer.interview.session import Session
 from interviewer.models import QuestionType, SessionConfig
-from interviewer.registry import Reply, SessionRegistry
-from interviewer.report import report_fragment
-from interviewer.scorecard import esc
-from interviewer.session import Session
-from interviewer.store import QuestionFilter, RecordKind
-from interviewer.web_views import chat_of, clock_html, export_files, history_rows, latest_card, resume_link
+from interviewer.retrieval.store import QuestionFilter, RecordKind
+from interviewer.web.views import chat_of, clock_html, export_files, history_rows, latest_card, resume_link
 
 log = logging.getLogger(__name__)
 

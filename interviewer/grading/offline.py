@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer import open_answers
-from interviewer.alignment import answer_words, match_point, point_words, question_stems
-from interviewer.embeddings import Embedder
-from interviewer.grading import (
+from interviewer.grading import open_answers
+from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
+from interviewer.grading.grader import (
     Grader,
     TextSink,
     criterion_score,
@@ -34,7 +33,7 @@ from interviewer.grading import (
     overall_score,
     zero_grade,
 )
-from interviewer.guards import addresses_the_grader, check_answer, copies_question
+from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
 from interviewer.models import (
     Feedback,
     Grade,
@@ -44,6 +43,7 @@ from interviewer.models import (
     Reference,
     Rubric,
 )
+from interviewer.retrieval.embeddings import Embedder
 from interviewer.text import Span, content_stems, is_keyword_list, is_word_salad, normalize, sentence_spans
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from interviewer.embeddings import Embedder
+from interviewer.retrieval.embeddings import Embedder
 from interviewer.text import STOPWORDS, stem, tokens
 
 Baseline = Callable[[str, str], float]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from interviewer import report
-from interviewer.content import Bank
+from interviewer.content.loader import Bank
+from interviewer.interview import report
+from interviewer.interview.scorecard import esc, score_card
+from interviewer.interview.storage import SessionSummary
 from interviewer.models import Transcript, Turn
-from interviewer.scorecard import esc, score_card
-from interviewer.storage import SessionSummary
 
 Chat = list[dict[str, str]]
 EXPORT_DIR = Path(tempfile.gettempdir()) / "interviewer-exports"  # a place Gradio may serve files from

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from interviewer.interview.registry import SessionRegistry
+from interviewer.interview.scorecard import CSS as CARD_CSS
+from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
-from interviewer.registry import SessionRegistry
-from interviewer.scorecard import CSS as CARD_CSS
-from interviewer.storage import SessionStore
-from interviewer.web_actions import PageActions, WarmUp
+from interviewer.web.actions import PageActions, WarmUp
 
 if TYPE_CHECKING:
     from interviewer.services import Services

@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from interviewer import policy
-from interviewer.content import Bank
+from interviewer.content.loader import Bank
 from interviewer.errors import InterviewerError
-from interviewer.follow_ups import FollowUpWriter, ProbeFollowUps
-from interviewer.grading import Grader, TextSink
-from interviewer.guards import check_length
+from interviewer.grading.grader import Grader, TextSink
+from interviewer.grading.guards import check_length
+from interviewer.interview import policy
+from interviewer.interview.follow_ups import FollowUpWriter, ProbeFollowUps
 from interviewer.models import (
     BankEntry,
     Grade,
@@ -30,7 +30,7 @@ from interviewer.models import (
     Transcript,
     Turn,
 )
-from interviewer.store import QuestionFilter, QuestionStore
+from interviewer.retrieval.store import QuestionFilter, QuestionStore
 
 FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
 

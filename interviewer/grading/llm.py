@@ -21,11 +21,19 @@ import logging
 import re
 import secrets
 
-from interviewer import prompts
-from interviewer.chat_model import ChatModel, Message
 from interviewer.errors import LLMError
-from interviewer.grading import Grader, TextSink, criterion_score, is_verbatim, key_points_of, overall_score
-from interviewer.guards import copies_question
+from interviewer.grading.grader import (
+    Grader,
+    TextSink,
+    criterion_score,
+    is_verbatim,
+    key_points_of,
+    overall_score,
+)
+from interviewer.grading.guards import copies_question
+from interviewer.grading.offline import OfflineGrader
+from interviewer.llm import prompts
+from interviewer.llm.chat_model import ChatModel, Message
 from interviewer.models import (
     Feedback,
     Grade,
@@ -37,7 +45,6 @@ from interviewer.models import (
     Reference,
     Rubric,
 )
-from interviewer.offline_grader import OfflineGrader
 from interviewer.text import is_keyword_list
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer.embeddings import WordVectors
+from interviewer.retrieval.embeddings import WordVectors
 from interviewer.text import STOPWORDS, stem, tokens
 
 

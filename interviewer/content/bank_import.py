@@ -2,7 +2,7 @@
 
 A draft is assembled from what the document says: the question, its answer as the reference answer, key
 points with a probe each, the document's own answering advice and reading list, and a type and topic guessed
-from keywords. With an LLM configured, the LLM drafts the key points (interviewer/key_point_drafting.py);
+from keywords. With an LLM configured, the LLM drafts the key points (interviewer/content/key_point_drafting.py);
 without one, or when it fails, they come from the answer's sentences (the first, usually the definition,
 weighs most).
 Drafts are a starting point for a human editor: every guess is listed in a comment above the entry, and an
@@ -23,16 +23,16 @@ import yaml
 from pydantic import ValidationError
 
 from interviewer.config import Settings
-from interviewer.content import load_bank
-from interviewer.documents import Document, FoundQuestion, parse_file
+from interviewer.content.documents import Document, FoundQuestion, parse_file
+from interviewer.content.key_point_drafting import LLMKeyPointDrafter
+from interviewer.content.line_shapes import QUESTION_WORDS
+from interviewer.content.loader import load_bank
 from interviewer.errors import ContentError, ImportProblem, LLMError
-from interviewer.key_point_drafting import LLMKeyPointDrafter
-from interviewer.line_shapes import QUESTION_WORDS
 from interviewer.models import BankEntry, QuestionType
 from interviewer.text import STOPWORDS, content_tokens, sentence_spans
 
 if TYPE_CHECKING:
-    from interviewer.chat_model import ChatModel
+    from interviewer.llm.chat_model import ChatModel
 
 MAX_KEY_POINTS = 5
 NO_ANSWER = "TODO: the source gives no answer. Write what a strong candidate says in one to two minutes."

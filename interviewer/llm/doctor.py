@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from interviewer.chat_model import OpenAIChatModel
 from interviewer.config import Settings
 from interviewer.errors import LLMError
+from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import FollowUpQuestion
 
 

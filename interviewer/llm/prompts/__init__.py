@@ -22,11 +22,11 @@ class PromptError(InterviewerError):
 
 @cache
 def template(name: str) -> str:
-    """The text of `interviewer/prompts/<name>.md`."""
+    """The text of `interviewer/llm/prompts/<name>.md`."""
     try:
         return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PromptError(f"No prompt file {name}.md in interviewer/prompts/.") from None
+        raise PromptError(f"No prompt file {name}.md in interviewer/llm/prompts/.") from None
 
 
 def placeholders(name: str) -> set[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from interviewer.errors import SessionNotFoundError
-from interviewer.session import SessionSnapshot
+from interviewer.interview.session import SessionSnapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
