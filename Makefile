@@ -4,19 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 # uv ignores pip's configuration, so pass pip's find-links on (it is where a CPU build of torch may live).
 FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
-UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode $(addprefix --find-links ,$(FIND_LINKS))
+UV_FLAGS = $(addprefix --find-links ,$(FIND_LINKS))
+# Installs exactly what uv.lock pins (--inexact keeps uv itself, which lives in the same venv).
+UV_SYNC = $(BIN)/uv sync --frozen --inexact --extra dev --compile-bytecode $(UV_FLAGS)
 
-.PHONY: setup run test browser lint bench eval clean
+.PHONY: setup lock run test browser lint bench eval clean
 
 setup: $(VENV)/.installed
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m pip install --quiet "uv>=0.13,<0.14"  # uv.lock is read by this uv
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/uv
-	$(UV_INSTALL) -e '.[dev]'
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(UV_SYNC)
 	touch $@
+
+lock: | $(BIN)/uv  # after changing dependencies in pyproject.toml
+	$(BIN)/uv lock $(UV_FLAGS)
 
 run: setup
 	$(BIN)/interviewer index
@@ -29,6 +34,7 @@ browser:  # Debian's Chromium for tests/test_browser.py (Playwright drives it; i
 	bash .ci/ensure-chromium
 
 lint: setup
+	$(BIN)/uv lock --check $(UV_FLAGS)
 	$(BIN)/ruff check interviewer tests bench app.py
 	$(BIN)/ruff format --check interviewer tests bench app.py
 	$(BIN)/mypy
