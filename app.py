@@ -3,8 +3,11 @@
 import sys
 
 from interviewer.errors import InterviewerError
+from interviewer.retrieval.embeddings import use_runtime_defaults
 from interviewer.services import Services
 from interviewer.web.page import build_app, launch
+
+use_runtime_defaults()  # before the model's libraries load (nothing above imports torch)
 
 if __name__ == "__main__":
     try:

@@ -153,6 +153,39 @@ KeyPointStatus = Literal["covered", "partial", "missing"]
 GraderName = Literal["offline", "llm", "offline-fallback"]
 
 
+class GradeFlag(StrEnum):
+    """Something about an answer that its numbers alone do not say. Stored and exported as these strings."""
+
+    # A guard stopped the answer: nothing in it could be graded (see STOPS_GRADING).
+    EMPTY = "empty"
+    NEAR_EMPTY = "near_empty"
+    DONT_KNOW = "dont_know"
+    COPIES_QUESTION = "copies_question"
+    OFF_TOPIC = "off_topic"
+    # Graded, but part of the answer earned nothing or the score was limited.
+    KEYWORD_LIST = "keyword_list"
+    KEYWORD_STUFFING = "keyword_stuffing"
+    INJECTION = "injection"
+    PADDING = "padding"
+    MISCONCEPTION = "misconception"
+    WRONG_CLAIM = "wrong_claim"  # a sentence contradicts a key point
+    UNCERTAIN = "uncertain"  # the grader could not tell whether a key point is made or contradicted
+    UNSUPPORTED_EVIDENCE = "unsupported_evidence"
+    LLM_CAPPED = "llm_capped"
+
+
+STOPS_GRADING = frozenset(
+    {
+        GradeFlag.EMPTY,
+        GradeFlag.NEAR_EMPTY,
+        GradeFlag.DONT_KNOW,
+        GradeFlag.COPIES_QUESTION,
+        GradeFlag.OFF_TOPIC,
+    }
+)
+"""Flags of an answer stopped before grading: it scores 0, never reaches an LLM and gets no follow-up."""
+
+
 class KeyPointResult(BaseModel):
     text: str
     weight: float
@@ -160,6 +193,9 @@ class KeyPointResult(BaseModel):
     evidence: str | None = Field(default=None, description="The candidate's own words, verbatim.")
     similarity: float = 0.0
     probe: str | None = None
+    confidence: float | None = Field(
+        default=None, description="How sure the grader is of the status, 0-1; low: check it against the reference."
+    )
 
 
 class CriterionScore(BaseModel):
@@ -194,7 +230,7 @@ class Grade(BaseModel):
     key_points: list[KeyPointResult] = Field(default_factory=list)
     misconceptions: list[MisconceptionFound] = Field(default_factory=list)
     feedback: Feedback = Field(default_factory=Feedback)
-    flags: list[str] = Field(default_factory=list)
+    flags: list[GradeFlag] = Field(default_factory=list)
     reference_id: str | None = None
     reference_similarity: float | None = None
     fallback_reason: str | None = None

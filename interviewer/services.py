@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,11 +13,29 @@ from interviewer.errors import LLMConfigError, NoCloseReferenceError
 from interviewer.grading.grader import Grader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
+from interviewer.interview.limits import AnswerLimits
 from interviewer.interview.session import Session, SessionSnapshot
 from interviewer.llm.chat_model import ChatModel
-from interviewer.models import QuestionType, Reference, Rubric, SessionConfig
+from interviewer.models import BankEntry, QuestionType, Reference, Rubric, SessionConfig
 from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
-from interviewer.retrieval.store import ChromaQuestionStore, IndexReport, QuestionStore
+from interviewer.retrieval.store import (
+    ChromaQuestionStore,
+    IndexReport,
+    QuestionFilter,
+    QuestionStore,
+    RecordKind,
+)
+
+SEARCH_MIN_SIMILARITY = 0.3  # free-text question search: MiniLM puts unrelated questions well below this
+SEARCH_DEPTH = 40  # hits read per record kind before filtering
+
+
+@dataclass(frozen=True)
+class QuestionMatch:
+    """A bank entry found by free text, with its best similarity (to its question or to its reference answer)."""
+
+    entry: BankEntry
+    similarity: float
 
 
 @dataclass
@@ -58,6 +77,10 @@ class Services:
         from interviewer.grading.llm import LLMGrader
 
         return LLMGrader(self.chat_model, offline)
+
+    @cached_property
+    def answer_limits(self) -> AnswerLimits:
+        return AnswerLimits(self.settings.max_answer_chars)
 
     @cached_property
     def chat_model(self) -> ChatModel | None:
@@ -116,6 +139,31 @@ class Services:
             entry.type, entry.rubric
         )
 
+    def find_questions(
+        self,
+        text: str,
+        *,
+        topics: Sequence[str] = (),
+        types: Sequence[QuestionType] = (),
+        difficulties: Sequence[int] = (),
+        limit: int = 5,
+    ) -> list[QuestionMatch]:
+        """Bank questions about free text ("bias-variance in trees"), nearest first, within the filters.
+
+        An entry matches by its question or by its reference answer, whichever is closer; entries below
+        `SEARCH_MIN_SIMILARITY` are left out, so an empty list means nothing in the bank is about the text."""
+        store = self.ensure_index()
+        spec = QuestionFilter(topics=topics, types=[t.value for t in types], difficulties=difficulties)
+        allowed = set(store.filter(spec))
+        best: dict[str, float] = {}
+        kinds: tuple[RecordKind, ...] = ("question", "reference")
+        for kind in kinds:
+            for hit in store.search(text, k=SEARCH_DEPTH, kind=kind):
+                if hit.entry_id in allowed and hit.similarity >= SEARCH_MIN_SIMILARITY:
+                    best[hit.entry_id] = max(best.get(hit.entry_id, 0.0), hit.similarity)
+        ranked = sorted(best, key=lambda i: -best[i])[:limit]
+        return [QuestionMatch(self.bank.get(i), best[i]) for i in ranked]
+
     def ad_hoc_reference(self, question: str, reference_answer: str) -> tuple[Reference, Rubric]:
         return Reference(question=question, reference_answer=reference_answer), self.rubric(
             QuestionType.CONCEPT
@@ -127,7 +175,7 @@ class Services:
             self.ensure_index(),
             self.grader,
             config,
-            max_answer_chars=self.settings.max_answer_chars,
+            max_answer_chars=self.answer_limits.max_chars,
             follow_ups=self.follow_ups,
         )
 
@@ -138,6 +186,6 @@ class Services:
             self.ensure_index(),
             self.grader,
             snapshot,
-            max_answer_chars=self.settings.max_answer_chars,
+            max_answer_chars=self.answer_limits.max_chars,
             follow_ups=self.follow_ups,
         )

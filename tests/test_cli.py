@@ -223,6 +223,60 @@ def test_practice_in_the_terminal(env, tmp_path: Path) -> None:
     assert turns[2]["text"] == "Precision is TP/(TP+FP).\nRecall is TP/(TP+FN)."
 
 
+def test_grade_refuses_an_answer_over_the_configured_limit(env) -> None:
+    result = run(
+        {**env, "INTERVIEWER_MAX_ANSWER_CHARS": "50"},
+        "grade",
+        "--question-id",
+        "precision-vs-recall",
+        "--answer",
+        "x" * 51,
+    )
+    assert result.returncode == 2
+    assert "51 characters; the limit is 50" in result.stderr and "Shorten it" in result.stderr
+
+
+def test_ask_lists_the_nearest_questions(env, bank) -> None:
+    found = run(env, "ask", "bias-variance in trees", "--json")
+    assert found.returncode == 0, found.stderr
+    rows = json.loads(found.stdout)
+    assert rows[0]["id"] == "bias-variance-tradeoff" and 1 < len(rows) <= 5
+    assert set(rows[0]) == {"id", "question", "type", "topic", "difficulty", "similarity"}
+    similarities = [r["similarity"] for r in rows]
+    assert similarities == sorted(similarities, reverse=True) and similarities[-1] >= 0.3
+    table = run(env, "ask", "bias-variance in trees", "--topic", "trees-and-ensembles", "--limit", "2")
+    lines = table.stdout.splitlines()
+    assert table.returncode == 0 and len(lines) == 2
+    for line in lines:  # id, type, topic, similarity, question
+        entry_id, kind, topic, similarity, *question = line.split()
+        assert bank.get(entry_id).type.value == kind and topic == "trees-and-ensembles"
+        assert 0.3 <= float(similarity) <= 1
+        assert question[-1].endswith("?")
+    far = run(env, "ask", "medieval french poetry and troubadours")
+    assert far.returncode == 1 and far.stdout == ""
+    assert "Nothing in the bank is close to “medieval french poetry and troubadours”" in far.stderr
+    assert "Try other words" in far.stderr
+    blank = run(env, "ask", "  ")
+    assert blank.returncode == 2 and 'interviewer ask "' in blank.stderr
+
+
+def test_practice_about_asks_the_nearest_questions_within_the_filters(env, tmp_path: Path) -> None:
+    save = tmp_path / "about.json"
+    args = ["practice", "--about", "bias-variance in trees", "--questions", "2", "--follow-ups", "0"]
+    result = run(env, *args, "--topic", "trees-and-ensembles", "--save", str(save), stdin="/skip\n/skip\n")
+    assert result.returncode == 0, result.stderr
+    assert "Found 2 question(s) about “bias-variance in trees”." in result.stdout
+    asked = json.loads(save.read_text())["questions"]
+    assert len(asked) == 2 and {q["topic"] for q in asked} == {"trees-and-ensembles"}
+    unfiltered = run(env, *args[:-4], "--questions", "1", "--save", str(save), stdin="/end\n")
+    assert json.loads(save.read_text())["questions"][0]["entry_id"] == "bias-variance-tradeoff"
+    assert "Found 1 question(s)" in unfiltered.stdout
+    far = run(env, "practice", "--about", "medieval french poetry", "--topic", "linear-models", stdin="")
+    assert far.returncode == 2 and "Question 1" not in far.stdout
+    assert "Nothing in the bank is close to “medieval french poetry” with these" in far.stderr
+    assert "leave out --about" in far.stderr
+
+
 def test_serve_starts_the_page(env) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

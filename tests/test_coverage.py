@@ -130,11 +130,12 @@ def test_cli_json(embedder, settings, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from interviewer.cli import main as cli
+    from interviewer.cli import shared
     from interviewer.retrieval.store import InMemoryQuestionStore
     from interviewer.services import Services
 
     services = Services(settings=settings, embedder=embedder, store=InMemoryQuestionStore(embedder))
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(shared, "services", lambda: services)
     result = CliRunner().invoke(cli.app, ["bank", "coverage", str(MOCK), "--json"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from interviewer.evals.baselines import baselines, embedding_cosine, reference_word_overlap
-from interviewer.evals.evaluation import baseline_scores, metrics, roc_auc, table
+from interviewer.evals.evaluation import baseline_scores, metrics, quadratic_weighted_kappa, roc_auc, table
 
 
 def test_roc_auc_is_the_chance_a_correct_answer_outscores_a_wrong_one() -> None:
@@ -16,6 +16,16 @@ def test_roc_auc_is_the_chance_a_correct_answer_outscores_a_wrong_one() -> None:
     assert roc_auc(labels, np.array([0.5, 0.5, 0.5, 0.5])) == 0.5  # ties count half
     assert roc_auc(labels, np.array([0.9, 0.3, 0.5, 0.1])) == 0.75
     assert np.isnan(roc_auc(np.array([1, 1]), np.array([0.2, 0.3])))
+
+
+def test_quadratic_weighted_kappa_weighs_a_disagreement_by_its_distance_in_points() -> None:
+    assert quadratic_weighted_kappa([0, 1, 2, 3], [0, 1, 2, 3]) == 1.0
+    assert quadratic_weighted_kappa([0, 0, 1, 1], [1, 1, 0, 0]) == pytest.approx(-1.0)
+    # Nobody gave 2, 3 or 4: missing 5 by 1 and by 4 points must still differ (by rank they would not).
+    near = quadratic_weighted_kappa([0, 0, 5, 5, 1], [0, 1, 5, 4, 1])
+    assert near == pytest.approx(1 - 2 / 45.6)  # 2 squared points observed, 45.6 expected by chance
+    assert near > quadratic_weighted_kappa([0, 0, 5, 5, 1], [0, 1, 5, 1, 1])
+    assert np.isnan(quadratic_weighted_kappa([3, 3], [3, 3]))
 
 
 def _records(scores: list[float], max_score: float) -> list[dict]:

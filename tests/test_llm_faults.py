@@ -1,19 +1,24 @@
 """Every way the LLM endpoint can fail ends the same way: the answer is kept, graded offline, labelled
-`offline-fallback` with the reason, and the candidate is told. Over real HTTP, through a real session."""
+`offline-fallback` with the reason, and the candidate is told. Over real HTTP, through a real session; the
+last tests (a bug in our code, the lazy client) use a raising fake and a stand-in client class."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
+from interviewer.errors import LLMUnavailableError
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.follow_ups import LLMFollowUps
 from interviewer.interview.session import Session
-from interviewer.llm.chat_model import OpenAIChatModel
-from interviewer.models import SessionConfig
+from interviewer.llm.chat_model import ChatModel, Message, OpenAIChatModel
+from interviewer.models import Reference, SessionConfig
 from interviewer.retrieval.store import InMemoryQuestionStore
 
 from .openai_server import Received, Reply, closed_port_url, judgement, read_grading_request
@@ -205,3 +210,77 @@ def test_after_a_timeout_the_next_calls_fall_back_at_once(llm, bank, embedder, f
     assert later.grader == "offline-fallback" and later.fallback_reason is not None
     assert "did not answer within 0.5 s moments ago" in later.fallback_reason
     assert len(llm.chat_requests) == 1
+
+
+class _Raising(ChatModel):
+    """A chat model that raises `error` on every call, recording that it was asked."""
+
+    model = "raising"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def parse(
+        self, messages: list[Message], schema: Any, *, check: Any = None, on_partial: Any = None
+    ) -> Any:
+        self.calls += 1
+        raise self.error
+
+
+def _fallback_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "fell back to the offline grader" in r.getMessage()]
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_and_the_answer_still_graded(
+    bank, embedder, caplog
+) -> None:
+    entry = bank.get("precision-vs-recall")
+    chat = _Raising(KeyError("a bug in our own code"))
+    caplog.set_level(logging.DEBUG)
+    grade = LLMGrader(chat, OfflineGrader(embedder)).grade(
+        Reference.from_entry(entry), ANSWER, bank.rubric_for(entry.type, entry.rubric)
+    )
+    assert chat.calls == 1
+    assert grade.grader == "offline-fallback" and grade.score > 0
+    assert grade.fallback_reason == "the LLM grader failed unexpectedly (KeyError)"
+    [record] = _fallback_records(caplog)
+    assert record.levelno == logging.ERROR and record.exc_info and record.exc_info[0] is KeyError
+    assert "Traceback" in caplog.text and "a bug in our own code" in caplog.text
+    assert "of everything we flagged" not in caplog.text
+
+
+def test_an_endpoint_fault_is_logged_by_its_reason_only(bank, embedder, caplog) -> None:
+    entry = bank.get("precision-vs-recall")
+    chat = _Raising(LLMUnavailableError("could not be reached at http://127.0.0.1:9/v1", "Start the server."))
+    caplog.set_level(logging.DEBUG)
+    grade = LLMGrader(chat, OfflineGrader(embedder)).grade(
+        Reference.from_entry(entry), ANSWER, bank.rubric_for(entry.type, entry.rubric)
+    )
+    assert grade.fallback_reason == "the LLM endpoint could not be reached at http://127.0.0.1:9/v1"
+    [record] = _fallback_records(caplog)
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "Traceback" not in caplog.text and "of everything we flagged" not in caplog.text
+
+
+def test_threads_racing_for_the_lazy_openai_client_share_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openai
+
+    built: list[object] = []
+
+    class SlowClient:
+        def __init__(self, **options: object) -> None:
+            time.sleep(0.05)  # long enough for every thread to reach the check before the first one is done
+            built.append(self)
+
+    monkeypatch.setattr(openai, "OpenAI", SlowClient)
+    chat = OpenAIChatModel("test-model", base_url="http://127.0.0.1:9/v1", api_key=SECRET)
+    start = threading.Barrier(8)
+
+    def client(_: int) -> object:
+        start.wait()
+        return chat.client
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(client, range(8)))
+    assert len(built) == 1 and all(c is built[0] for c in clients)

@@ -12,9 +12,9 @@ import pytest
 
 from interviewer.config import Settings
 from interviewer.errors import LLMConfigError
-from interviewer.grading.grader import overall_score
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.scoring import overall_score
 from interviewer.llm import prompts
 from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import Reference

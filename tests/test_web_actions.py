@@ -87,3 +87,14 @@ def test_an_overlong_answer_never_shows_in_the_chat(tmp_path: Path, bank: Bank) 
     (view,) = list(page.answer(session_id, "word " * 20_000))
     assert "100,000 characters; the limit is 8,000" in view[3]
     assert len(chat_texts(view)) == 1 and grader.streamed == []
+    assert view[2] == {"__type__": "update"}  # the answer box is left as typed
+    assert page.registry.store.answers(session_id) == []  # nothing was written either
+
+
+def test_the_limit_comes_from_the_settings_for_every_face(tmp_path: Path, bank: Bank) -> None:
+    page, _ = actions(tmp_path, bank)
+    page.services.settings.max_answer_chars = 50  # before anything reads the limits
+    session_id = start(page, "study")
+    (view,) = list(page.answer(session_id, "x" * 51))
+    assert "51 characters; the limit is 50" in view[3]
+    assert page.services.answer_limits.max_chars == 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -145,3 +146,26 @@ def test_markdown_and_json_reports_carry_the_summary_and_transcript() -> None:
     assert "**Weakest key points:**" in md and ATTACK.splitlines()[0] in md
     data = json.loads(report.to_json(transcript()))
     assert data["overall_score"] == 3.0 and data["questions"][1]["skipped"] is True
+
+
+QUOTED = """I'd say "<script>steal()</script>" & <b onclick="go()">it's bold</b>"""
+
+
+def _between(page: str, start: str, end: str) -> str:
+    found = re.search(re.escape(start) + "(.*?)" + re.escape(end), page, re.S)
+    assert found, f"{start!r} not in the page"
+    return found.group(1)
+
+
+def test_script_and_quotes_in_an_answer_are_escaped_in_the_card_and_the_report() -> None:
+    card = score_card(grade(), QUOTED, None, heading='Question "1"')
+    t = transcript()
+    t.questions[0].turns[1].text = QUOTED
+    page = report.to_html(t)
+    for out in (card, page):
+        assert "<script" not in out and "<b onclick" not in out and 'onclick="' not in out
+        assert "&lt;script&gt;steal()&lt;/script&gt;" in out
+    assert 'Question "1"' not in card
+    # what a reader sees is exactly what was typed
+    assert html.unescape(_between(card, "data-testid='answer'>", "</div>")) == QUOTED
+    assert html.unescape(_between(page, "<small>answer</small><p>", "</p>")) == QUOTED

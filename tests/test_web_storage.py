@@ -15,7 +15,7 @@ from interviewer.grading.grader import Grader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.registry import TIME_LIMIT_GRACE, SessionRegistry
 from interviewer.interview.session import Session
-from interviewer.interview.storage import SessionStore
+from interviewer.interview.storage import SCHEMA_VERSION, SessionStore, SessionStoreVersionError
 from interviewer.models import Grade, Reference, Rubric, SessionConfig
 from interviewer.retrieval.store import InMemoryQuestionStore
 from interviewer.services import Services
@@ -211,3 +211,88 @@ def test_snapshots_round_trip_through_json(registry: SessionRegistry) -> None:
     restored = Session.restore(session.bank, session.store, session.grader, snapshot)
     assert restored.snapshot().model_dump(mode="json") == snapshot.model_dump(mode="json")
     assert restored._state == session._state  # the policy's tuples come back as tuples
+
+
+def test_memory_stays_bounded_however_many_sessions_are_seen(
+    tmp_path: Path, bank: Bank, store: SessionStore
+) -> None:
+    registry = SessionRegistry(make_services(tmp_path, bank), store, live_sessions=3)
+    ids = [registry.start(config())[0].transcript.session_id for _ in range(30)]
+    for session_id in ids:  # each one used again: restored from the database, then evicted again
+        registry.command(session_id, "skip")
+    assert len(registry._live) == 3 and set(registry._asked) == set(registry._live)
+    assert len(registry._locks) == 0  # no lock outlives its use
+    assert [s.questions for s in store.history(limit=100)] == [2] * 30  # nothing was lost on the way
+
+
+def test_a_session_evicted_while_in_use_keeps_its_lock_and_clock(
+    tmp_path: Path, bank: Bank, store: SessionStore
+) -> None:
+    registry = SessionRegistry(make_services(tmp_path, bank), store, live_sessions=1)
+    session, _ = registry.start(config(mode="exam", time_limit_seconds=60))
+    session_id = session.transcript.session_id
+    deadline = registry.deadline(session)
+    held = registry.lock(session_id)
+    with held:
+        registry.start(config())  # pushes it out of memory while its lock is held
+        assert session_id not in registry._live and session_id in registry._asked
+        assert registry.lock(session_id) is held  # a second tab would wait on the same lock
+    del held
+    registry.start(config())  # the next eviction drops its clock: the database has it
+    assert session_id not in registry._asked and len(registry._locks) == 0
+    assert registry.deadline(registry.get(session_id)) == deadline
+
+
+def user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def set_user_version(path: Path, version: int) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
+def test_a_new_database_carries_the_current_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "sessions.sqlite3"
+    SessionStore(path).close()
+    assert SCHEMA_VERSION >= 1 and user_version(path) == SCHEMA_VERSION
+
+
+def test_a_database_from_before_schema_versions_is_upgraded_in_place(
+    tmp_path: Path, bank: Bank, store: SessionStore
+) -> None:
+    registry = SessionRegistry(make_services(tmp_path, bank), store)
+    session, _ = registry.start(config())
+    session_id = session.transcript.session_id
+    store.close()
+    set_user_version(
+        store.path, 0
+    )  # the tables as they are, without a version: the file an older release left
+
+    reopened = SessionStore(store.path)
+    assert user_version(store.path) == SCHEMA_VERSION
+    snapshot, _ = reopened.load(session_id)
+    assert snapshot.model_dump(mode="json") == session.snapshot().model_dump(mode="json")
+    again = SessionRegistry(make_services(tmp_path, bank), reopened)
+    again.answer(session_id, "Precision is about false positives.")  # and it carries on
+    assert reopened.answers(session_id) == [("Precision is about false positives.", "graded")]
+
+
+def test_a_database_from_a_newer_interviewer_is_refused_untouched(
+    tmp_path: Path, store: SessionStore
+) -> None:
+    store.close()
+    set_user_version(store.path, SCHEMA_VERSION + 1)
+    with pytest.raises(SessionStoreVersionError, match="Upgrade interviewer") as refused:
+        SessionStore(store.path)
+    assert f"schema version {SCHEMA_VERSION + 1}" in str(refused.value) and str(store.path) in str(
+        refused.value
+    )
+    assert isinstance(refused.value, InterviewerError)  # shown to the user as it is
+    assert user_version(store.path) == SCHEMA_VERSION + 1

@@ -46,7 +46,6 @@ def run_practice(
     import sys
 
     stream = stream or sys.stdin
-    typer.echo("Loading the model and the index...")
     session = services.new_session(config)
     typer.echo(
         "Answer in as many lines as you like; an empty line sends it. Commands: /skip /hint /repeat /idk /end"

@@ -226,63 +226,10 @@ class _Parser:
         return question
 
     def _line(self, index: int) -> None:
+        """Give one line to whatever it starts or continues: a question, a marked part of one, or an answer."""
         raw = self.lines[index]
         text = raw.strip()
-        if numbered := NUMBERED.match(text):
-            body = numbered.group(2).strip()
-            if not body:
-                marker = text.rstrip(":.) ")
-                raise self._error(
-                    index,
-                    f"'{text}' has no question text; write the question on the same line after "
-                    f"'{marker}:', or delete the line",
-                )
-            question = self._add(body, index, "numbered", int(numbered.group(1)))
-            # When an 'Answer:' line follows, text between the question and it is not part of either.
-            end = next((m for m in self.marks if m > index), len(self.lines))
-            question.expects_marker = any(ANSWER.match(line.strip()) for line in self.lines[index + 1 : end])
-            return
-        if unnumbered := UNNUMBERED.match(text):
-            if not unnumbered.group(1).strip():
-                raise self._error(
-                    index, "'Q:' has no question text; write the question after it on the same line"
-                )
-            self._add(unnumbered.group(1), index, "block")
-            return
-        if (labelled := LABELLED.match(text)) and not self._in_numbered():
-            body = labelled.group(2)
-            if labelled.group(1).lower() != "for example" or body.rstrip().endswith("?"):
-                self._add(body, index, "labelled").closed = True
-                return
-        if example := EXAMPLE_ANSWER.match(text):
-            self._need_question(index, "Example answer").example_answer = example.group(1).strip()
-            return
-        if answer := ANSWER.match(text):
-            question = self._need_question(index, "Answer")
-            if question.marked:
-                raise self._error(
-                    index,
-                    f"this 'Answer:' follows the answer to the question on line {question.line}; "
-                    "put the question it answers above it (e.g. 'Q2: ...'), or merge the two answers",
-                )
-            if question.kind == "numbered" and question.answer_lines:  # lines held until the answer began
-                question.text = clean_question(" ".join([question.text, *question.answer_lines]))
-                question.answer_lines.clear()
-            question.marked, question.closed = True, False
-            question.answer_lines.append(answer.group(1))
-            return
-        if tip := TIP.match(text):
-            if self.current is not None:
-                self.current.tips.append(tip.group(1).strip())
-            return
-        if reading := READING.match(text):
-            if self.current is not None:
-                title = URL.sub("", reading.group(1)).strip()
-                if title:
-                    self.current.further_reading.append(title)
-                self.current.closed = True  # what follows a reading list is page furniture, not answer
-            return
-        if RELATED.match(text):
+        if self._question_line(index, text) or self._marked_line(index, text):
             return
         if bullet := BULLET.match(raw):
             self._bullet(index, len(bullet.group(1)), bullet.group(3), bullet.group(2)[-1:] in ".)")
@@ -298,6 +245,71 @@ class _Parser:
             if self.current is not None and self.current.kind == "bullet" and not self.current.numbered_item:
                 self._close()  # prose after a bulleted list is not the last bullet's answer
         self._answer_text(text)
+
+    def _question_line(self, index: int, text: str) -> bool:
+        """A line that states a question: `Q1: ...`, `Q: ...` or a label such as `Sample question: ...`."""
+        if numbered := NUMBERED.match(text):
+            self._numbered_question(index, text, int(numbered.group(1)), numbered.group(2).strip())
+            return True
+        if unnumbered := UNNUMBERED.match(text):
+            if not unnumbered.group(1).strip():
+                raise self._error(
+                    index, "'Q:' has no question text; write the question after it on the same line"
+                )
+            self._add(unnumbered.group(1), index, "block")
+            return True
+        if (labelled := LABELLED.match(text)) and not self._in_numbered():
+            body = labelled.group(2)
+            if labelled.group(1).lower() != "for example" or body.rstrip().endswith("?"):
+                self._add(body, index, "labelled").closed = True
+                return True
+        return False
+
+    def _numbered_question(self, index: int, text: str, number: int, body: str) -> None:
+        if not body:
+            marker = text.rstrip(":.) ")
+            raise self._error(
+                index,
+                f"'{text}' has no question text; write the question on the same line after "
+                f"'{marker}:', or delete the line",
+            )
+        question = self._add(body, index, "numbered", number)
+        # When an 'Answer:' line follows, text between the question and it is not part of either.
+        end = next((m for m in self.marks if m > index), len(self.lines))
+        question.expects_marker = any(ANSWER.match(line.strip()) for line in self.lines[index + 1 : end])
+
+    def _marked_line(self, index: int, text: str) -> bool:
+        """A line whose label says what it is: an answer, an example answer, a tip, reading, related links."""
+        if example := EXAMPLE_ANSWER.match(text):
+            self._need_question(index, "Example answer").example_answer = example.group(1).strip()
+        elif answer := ANSWER.match(text):
+            self._answer_marker(index, answer.group(1))
+        elif tip := TIP.match(text):
+            if self.current is not None:
+                self.current.tips.append(tip.group(1).strip())
+        elif reading := READING.match(text):
+            if self.current is not None:
+                title = URL.sub("", reading.group(1)).strip()
+                if title:
+                    self.current.further_reading.append(title)
+                self.current.closed = True  # what follows a reading list is page furniture, not answer
+        elif not RELATED.match(text):
+            return False
+        return True
+
+    def _answer_marker(self, index: int, first_line: str) -> None:
+        question = self._need_question(index, "Answer")
+        if question.marked:
+            raise self._error(
+                index,
+                f"this 'Answer:' follows the answer to the question on line {question.line}; "
+                "put the question it answers above it (e.g. 'Q2: ...'), or merge the two answers",
+            )
+        if question.kind == "numbered" and question.answer_lines:  # lines held until the answer began
+            question.text = clean_question(" ".join([question.text, *question.answer_lines]))
+            question.answer_lines.clear()
+        question.marked, question.closed = True, False
+        question.answer_lines.append(first_line)
 
     def _in_numbered(self) -> bool:
         return self.current is not None and self.current.kind == "numbered" and not self.current.closed

@@ -7,14 +7,13 @@ back to the sentence drafts, with the reason noted on the draft: an import never
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from interviewer.errors import LLMConfigError, LLMError, LLMUnavailableError
 from interviewer.llm.chat_model import ChatModel
-from interviewer.llm.prompts import render
+from interviewer.llm.prompts import fence, render
 
 
 class DraftedKeyPoint(BaseModel):
@@ -53,7 +52,7 @@ class LLMKeyPointDrafter:
         """Key points as bank entry fields. Raises `LLMError` when the LLM gave none usable."""
         if self.gave_up:
             raise LLMUnavailableError(self.gave_up, "")
-        code = secrets.token_hex(4)
+        open_marker, close_marker = fence(answer, "document")
         messages = [
             {"role": "system", "content": render("draft_key_points.system")},
             {
@@ -62,8 +61,8 @@ class LLMKeyPointDrafter:
                     "draft_key_points.user",
                     question=question,
                     answer=answer,
-                    open_marker=f"<<document {code}>>",
-                    close_marker=f"<<end of document {code}>>",
+                    open_marker=open_marker,
+                    close_marker=close_marker,
                 ),
             },
         ]

@@ -190,21 +190,18 @@ def targets(scored: list[Scored]) -> list[Target]:
 
 
 def kind_table(columns: dict[str, list[Scored]]) -> str:
-    """Per kind: the human mean, then for each grader or baseline its mean and shares <= 3 and >= 8."""
+    """Per kind: the human mean; the first column's (the grader's) mean and shares <= 3 and >= 8; the other
+    columns' (the baselines', not calibrated to 0-10) means. Spearman rho for each column last."""
     names = list(columns)
-    rows_by_name = {name: {r.kind: r for r in kind_rows(scored)} for name, scored in columns.items()}
-    first = rows_by_name[names[0]]
-    header = ["kind", "n", "human", *(f"{n} {m}" for n in names for m in ("mean", "<=3", ">=8"))]
+    rows = [{r.kind: r for r in kind_rows(scored)} for scored in columns.values()]
+    header = ["kind", "n", "human", f"{names[0]} mean", "<=3", ">=8", *names[1:]]
     lines = [header]
-    for kind, row in first.items():
-        cells = [kind, str(row.n), f"{row.human_mean:.1f}"]
-        for name in names:
-            r = rows_by_name[name][kind]
-            cells += [f"{r.mean:.1f}", _percent(r.share_low), _percent(r.share_high)]
-        lines.append(cells)
-    lines.append(
-        ["Spearman rho", "", "", *(c for n in names for c in (_number(spearman(columns[n])), "", ""))]
-    )
+    for kind, row in rows[0].items():
+        ours = [f"{row.mean:.1f}", _percent(row.share_low), _percent(row.share_high)]
+        others = [f"{other[kind].mean:.1f}" for other in rows[1:]]
+        lines.append([kind, str(row.n), f"{row.human_mean:.1f}", *ours, *others])
+    rhos = [_number(spearman(scored)) for scored in columns.values()]
+    lines.append(["Spearman rho", "", "", rhos[0], "", "", *rhos[1:]])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(
         "  ".join(

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
 from interviewer.errors import InterviewerError
 from interviewer.models import Grade
@@ -93,13 +94,11 @@ def _cell(value: float | None) -> str:
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Probability that a correct answer outscores an incorrect one (ties count half): Mann-Whitney U."""
-    positive = labels.astype(bool)
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    if not n_pos or not n_neg:
+    """Probability that a correct answer outscores an incorrect one (ties count half); NaN with one class."""
+    positive = np.asarray(labels).astype(bool)
+    if positive.all() or not positive.any():
         return float("nan")
-    ranks = stats.rankdata(scores)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(roc_auc_score(positive, scores))
 
 
 def _safe_corr(fn: Callable[..., Any], x: np.ndarray, y: np.ndarray) -> float:
@@ -109,18 +108,15 @@ def _safe_corr(fn: Callable[..., Any], x: np.ndarray, y: np.ndarray) -> float:
 
 
 def quadratic_weighted_kappa(a: Iterable[int], b: Iterable[int]) -> float:
+    """Agreement on integer scores, penalising a disagreement by its squared distance in score points.
+
+    The labels are every integer from the lowest score to the highest, so a score nobody gave still counts
+    in the distance (scikit-learn would otherwise measure distance between the observed labels' ranks)."""
     x, y = np.asarray(list(a)), np.asarray(list(b))
     lo, hi = int(min(x.min(), y.min())), int(max(x.max(), y.max()))
-    k = hi - lo + 1
-    if k < 2:
+    if hi == lo:
         return float("nan")
-    observed = np.zeros((k, k))
-    for i, j in zip(x - lo, y - lo, strict=True):
-        observed[i, j] += 1
-    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
-    weights = np.array([[(i - j) ** 2 for j in range(k)] for i in range(k)]) / (k - 1) ** 2
-    denominator = (weights * expected).sum()
-    return float(1 - (weights * observed).sum() / denominator) if denominator else float("nan")
+    return float(cohen_kappa_score(x, y, labels=np.arange(lo, hi + 1), weights="quadratic"))
 
 
 def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:

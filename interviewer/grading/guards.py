@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from interviewer.errors import AnswerRejectedError
+from interviewer.models import GradeFlag
 from interviewer.text import content_tokens, normalize, stem, tokens
 
 _DONT_KNOW = re.compile(
@@ -19,18 +19,9 @@ _DONT_KNOW = re.compile(
 )
 
 
-def check_length(text: str, limit: int) -> None:
-    """Refuse an answer over the length limit, before anything is recorded or graded."""
-    if len(text) > limit:
-        raise AnswerRejectedError(
-            f"Your answer is {len(text):,} characters; the limit is {limit:,}. "
-            "Shorten it and send it again (your text has not been discarded)."
-        )
-
-
 @dataclass(frozen=True)
 class GuardResult:
-    flag: str
+    flag: GradeFlag
     message: str
 
 
@@ -42,18 +33,20 @@ def check_answer(question: str, answer: str, reference: str = "") -> GuardResult
     """
     text = normalize(answer)
     if not text:
-        return GuardResult("empty", "The answer is empty. Type what you would say to the interviewer.")
+        return GuardResult(
+            GradeFlag.EMPTY, "The answer is empty. Type what you would say to the interviewer."
+        )
     if _DONT_KNOW.match(text.replace("’", "'")):
         return GuardResult(
-            "dont_know", "You said you don't know; the model answer below shows what to cover."
+            GradeFlag.DONT_KNOW, "You said you don't know; the model answer below shows what to cover."
         )
     if not content_tokens(text):
         return GuardResult(
-            "near_empty",
+            GradeFlag.NEAR_EMPTY,
             "The answer has no subject matter in it (only punctuation or filler words), so nothing can be credited.",
         )
     if copies_question(question, text, reference):
-        return GuardResult("copies_question", "The answer repeats the question without answering it.")
+        return GuardResult(GradeFlag.COPIES_QUESTION, "The answer repeats the question without answering it.")
     return None
 
 

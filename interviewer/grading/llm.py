@@ -12,31 +12,40 @@ What the model may and may not decide:
 - A score more than `cap_margin` above the offline grader's is capped there and flagged.
 - The answer goes into the prompt between random per-call markers, with the instructions repeated after it.
 - Any fault (the endpoint down, slow, rate limiting, refusing, replying badly) ends in the offline grade,
-  labelled `offline-fallback` with the reason. Nothing is raised, so no answer is ever lost.
+  labelled `offline-fallback` with the reason, which alone is logged; an unexpected error (a bug) is logged with
+  its traceback too. Nothing is raised, so no answer is ever lost.
+- The rules that turn judgements into numbers (coverage, the coverage gate, the misconception penalty, the
+  feedback lists) are the offline grader's too (`scoring`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
+from collections.abc import Callable
+from typing import Literal
 
 from interviewer.errors import LLMError
-from interviewer.grading.grader import (
-    Grader,
-    TextSink,
-    criterion_score,
-    is_verbatim,
-    key_points_of,
-    overall_score,
-)
+from interviewer.grading.grader import Grader, TextSink, is_verbatim, key_points_of
 from interviewer.grading.guards import copies_question
 from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.scoring import (
+    STATUS_CREDIT,
+    Signal,
+    coverage_gate,
+    feedback,
+    misconception_factor,
+    overall_score,
+    score_criteria,
+    weighted_coverage,
+)
 from interviewer.llm import prompts
 from interviewer.llm.chat_model import ChatModel, Message
 from interviewer.models import (
-    Feedback,
+    STOPS_GRADING,
+    Criterion,
     Grade,
+    GradeFlag,
     GradingJudgement,
     KeyPoint,
     KeyPointJudgement,
@@ -57,16 +66,8 @@ INSTRUCTION_LIKE = re.compile(
     re.IGNORECASE,
 )
 
-GUARD_FLAGS = frozenset({"empty", "near_empty", "dont_know", "copies_question", "off_topic"})
-CREDIT = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
 MAX_FEEDBACK_CHARS = 1500
 MAX_RATIONALE_CHARS = 400
-
-
-def markers() -> tuple[str, str]:
-    """A fresh pair of markers for one call: an answer cannot close a marker it cannot guess."""
-    code = secrets.token_hex(8)
-    return f"<<<ANSWER {code}>>>", f"<<<END ANSWER {code}>>>"
 
 
 class LLMGrader(Grader):
@@ -89,18 +90,17 @@ class LLMGrader(Grader):
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
     ) -> Grade:
         baseline = self.offline.grade(reference, answer, rubric)
-        if GUARD_FLAGS & set(baseline.flags):
+        if STOPS_GRADING & set(baseline.flags):
             return baseline
         try:
             return self._grade(reference, answer, rubric, baseline, on_text)
-        except Exception as exc:  # any fault: the offline grade stands, labelled, with the reason
-            reason = (
-                f"the LLM endpoint {exc.reason}"
-                if isinstance(exc, LLMError)
-                else f"the LLM grader failed unexpectedly ({type(exc).__name__})"
-            )
+        except LLMError as exc:  # an endpoint fault: expected, so its reason is enough
+            reason = f"the LLM endpoint {exc.reason}"
             log.warning("LLM grading fell back to the offline grader: %s", reason)
-            return baseline.model_copy(update={"grader": "offline-fallback", "fallback_reason": reason})
+        except Exception as exc:  # a bug: the traceback is logged, and the answer is still graded
+            reason = f"the LLM grader failed unexpectedly ({type(exc).__name__})"
+            log.exception("LLM grading fell back to the offline grader: %s", reason)
+        return baseline.model_copy(update={"grader": "offline-fallback", "fallback_reason": reason})
 
     def _grade(
         self, reference: Reference, answer: str, rubric: Rubric, baseline: Grade, on_text: TextSink | None
@@ -111,10 +111,10 @@ class LLMGrader(Grader):
 
         def show_feedback(partial: dict[str, object]) -> None:
             nonlocal shown
-            feedback = partial.get("feedback")
-            if on_text is not None and isinstance(feedback, str) and feedback and feedback != shown:
-                shown = feedback
-                on_text(feedback[:MAX_FEEDBACK_CHARS])
+            text = partial.get("feedback")
+            if on_text is not None and isinstance(text, str) and text and text != shown:
+                shown = text
+                on_text(text[:MAX_FEEDBACK_CHARS])
 
         judgement = self.chat.parse(
             messages,
@@ -133,6 +133,50 @@ class LLMGrader(Grader):
         rubric: Rubric,
         baseline: Grade,
     ) -> Grade:
+        results, unsupported = self._key_points(judgement, reference, points, answer)
+        found = _misconceptions(judgement, reference, answer)
+        coverage = weighted_coverage(points, [STATUS_CREDIT[r.status] for r in results])
+        criteria = score_criteria(rubric, _signal_from(judgement, coverage, len(found)))
+        score = overall_score(criteria)
+        flags: list[GradeFlag] = []
+        notes: list[str] = []
+        if unsupported:
+            flags.append(GradeFlag.UNSUPPORTED_EVIDENCE)
+            notes.append(
+                f"{unsupported} key point(s) the grader credited were not supported by your own words, "
+                "so they were not counted."
+            )
+        ceiling = round(baseline.score + self.cap_margin, 1)
+        if score > ceiling:
+            flags.append(GradeFlag.LLM_CAPPED)
+            notes.append(
+                f"The LLM's judgement ({score}/10) was far above the offline check ({baseline.score}/10), "
+                f"so the score is capped at {ceiling}/10."
+            )
+            score = ceiling
+        if found:
+            flags.append(GradeFlag.MISCONCEPTION)
+        next_move, follow_up_point = _next_move(judgement, points, results)
+        summary = " ".join([judgement.feedback.strip()[:MAX_FEEDBACK_CHARS], *notes]).strip()
+        return Grade(
+            score=score,
+            grader="llm",
+            criteria=criteria,
+            key_points=results,
+            misconceptions=found,
+            feedback=feedback(results, reference, summary),
+            flags=flags,
+            reference_id=reference.entry_id,
+            reference_similarity=reference.similarity,
+            next_move=next_move,
+            follow_up_point=follow_up_point,
+        )
+
+    def _key_points(
+        self, judgement: GradingJudgement, reference: Reference, points: list[KeyPoint], answer: str
+    ) -> tuple[list[KeyPointResult], int]:
+        """Each key point as the model judged it (its first verdict), unless its evidence does not hold up; and
+        how many credited points were dropped for that."""
         by_number: dict[int, KeyPointJudgement] = {}
         for j in judgement.key_points:
             by_number.setdefault(j.key_point, j)
@@ -161,84 +205,7 @@ class LLMGrader(Grader):
                     probe=point.probe,
                 )
             )
-
-        found = []
-        for m in judgement.misconceptions:
-            if 1 <= m.misconception <= len(reference.misconceptions) and is_verbatim(m.evidence, answer):
-                wrong = reference.misconceptions[m.misconception - 1]
-                found.append(
-                    MisconceptionFound(
-                        text=wrong.text, correction=wrong.correction, evidence=m.evidence.strip()
-                    )
-                )
-
-        total = sum(p.weight for p in points) or 1.0
-        coverage = sum(p.weight * CREDIT[r.status] for p, r in zip(points, results, strict=True)) / total
-        gate = min(1.0, coverage / self.offline.t.coverage_gate)
-        levels = {c.criterion: c for c in judgement.criteria}
-        criteria = []
-        for criterion in rubric.criteria:
-            said = levels[criterion.id]
-            if criterion.measure == "coverage":
-                fraction = coverage
-            else:
-                fraction = said.level / 3 * gate
-                if criterion.measure == "accuracy":
-                    fraction *= max(0.0, 1.0 - 0.5 * len(found))
-            criteria.append(
-                criterion_score(rubric, criterion.id, fraction, said.rationale.strip()[:MAX_RATIONALE_CHARS])
-            )
-
-        score = overall_score(criteria)
-        flags: list[str] = []
-        notes: list[str] = []
-        if unsupported:
-            flags.append("unsupported_evidence")
-            notes.append(
-                f"{unsupported} key point(s) the grader credited were not supported by your own words, "
-                "so they were not counted."
-            )
-        ceiling = round(baseline.score + self.cap_margin, 1)
-        if score > ceiling:
-            flags.append("llm_capped")
-            notes.append(
-                f"The LLM's judgement ({score}/10) was far above the offline check ({baseline.score}/10), "
-                f"so the score is capped at {ceiling}/10."
-            )
-            score = ceiling
-        if found:
-            flags.append("misconception")
-
-        next_move, follow_up_point = None, None
-        move = judgement.next_move
-        if move.action == "move_on":
-            next_move = "move_on"
-        elif (
-            move.key_point is not None
-            and 1 <= move.key_point <= len(points)
-            and results[move.key_point - 1].status != "covered"
-        ):
-            next_move, follow_up_point = "follow_up", points[move.key_point - 1].text
-
-        summary = " ".join([judgement.feedback.strip()[:MAX_FEEDBACK_CHARS], *notes]).strip()
-        return Grade(
-            score=score,
-            grader="llm",
-            criteria=criteria,
-            key_points=results,
-            misconceptions=found,
-            feedback=Feedback(
-                strengths=[r.text for r in results if r.status == "covered"],
-                missing=[r.text for r in sorted(results, key=lambda r: -r.weight) if r.status != "covered"],
-                model_answer=reference.reference_answer,
-                summary=summary,
-            ),
-            flags=flags,
-            reference_id=reference.entry_id,
-            reference_similarity=reference.similarity,
-            next_move=next_move,
-            follow_up_point=follow_up_point,
-        )
+        return results, unsupported
 
     def _similarities(self, claimed: dict[int, str], points: list[KeyPoint]) -> dict[int, float]:
         """Cosine similarity of each piece of claimed evidence to its key point."""
@@ -260,6 +227,57 @@ class LLMGrader(Grader):
             and not is_keyword_list(evidence or "")
             and not INSTRUCTION_LIKE.search(evidence or "")
         )
+
+
+def _misconceptions(
+    judgement: GradingJudgement, reference: Reference, answer: str
+) -> list[MisconceptionFound]:
+    """The listed misconceptions the model found, each only with the candidate's own words as evidence."""
+    found = []
+    for m in judgement.misconceptions:
+        if 1 <= m.misconception <= len(reference.misconceptions) and is_verbatim(m.evidence, answer):
+            wrong = reference.misconceptions[m.misconception - 1]
+            found.append(
+                MisconceptionFound(text=wrong.text, correction=wrong.correction, evidence=m.evidence.strip())
+            )
+    return found
+
+
+def _signal_from(
+    judgement: GradingJudgement, coverage: float, misconceptions: int
+) -> Callable[[Criterion], Signal]:
+    """Each criterion's value: coverage as computed; the others, the model's level, gated by coverage (accuracy
+    also lowered by the misconceptions found)."""
+    gate = coverage_gate(coverage)
+    levels = {c.criterion: c for c in judgement.criteria}
+
+    def signal(criterion: Criterion) -> Signal:
+        said = levels[criterion.id]
+        if criterion.measure == "coverage":
+            fraction = coverage
+        else:
+            fraction = said.level / 3 * gate
+            if criterion.measure == "accuracy":
+                fraction *= misconception_factor(misconceptions)
+        return fraction, said.rationale.strip()[:MAX_RATIONALE_CHARS]
+
+    return signal
+
+
+def _next_move(
+    judgement: GradingJudgement, points: list[KeyPoint], results: list[KeyPointResult]
+) -> tuple[Literal["follow_up", "move_on"] | None, str | None]:
+    """The model's advice, kept only when it names a key point that really is missed (else the policy decides)."""
+    move = judgement.next_move
+    if move.action == "move_on":
+        return "move_on", None
+    if (
+        move.key_point is not None
+        and 1 <= move.key_point <= len(points)
+        and results[move.key_point - 1].status != "covered"
+    ):
+        return "follow_up", points[move.key_point - 1].text
+    return None, None
 
 
 def check_judgement(
@@ -289,9 +307,7 @@ def grading_messages(
     reference: Reference, points: list[KeyPoint], answer: str, rubric: Rubric
 ) -> list[Message]:
     """The grading prompt: reference material, the answer between fresh markers, instructions again, rubric last."""
-    open_marker, close_marker = markers()
-    while open_marker in answer or close_marker in answer:  # practically never; but never ambiguous
-        open_marker, close_marker = markers()
+    open_marker, close_marker = prompts.fence(answer, "answer")
     misconceptions = "\n".join(
         f"{n}. {m.text} (correct view: {m.correction})" for n, m in enumerate(reference.misconceptions, 1)
     )

@@ -12,7 +12,8 @@ How it works:
    verbatim, is the evidence.
 6. Each rubric criterion is scored from the signal it names (`measure`): coverage, accuracy or focus, or, for
    open-ended rubrics, structure, specificity or evidence (`open_answers`, from the creditable spans that are
-   about the question; a misconception halves evidence as it does accuracy).
+   about the question; a misconception halves evidence as it does accuracy). The rules that turn these into
+   numbers and feedback lists are shared with the LLM grader (`scoring`).
 
 Figures for each design choice, measured on human-graded data, are in docs/grader-notes.md.
 """
@@ -23,28 +24,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer.grading import open_answers
+from interviewer.grading import claims, open_answers
 from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
-from interviewer.grading.grader import (
-    Grader,
-    TextSink,
-    criterion_score,
-    key_points_of,
-    overall_score,
-    zero_grade,
-)
+from interviewer.grading.claims import ClaimJudge
+from interviewer.grading.grader import Grader, TextSink, key_points_of, zero_grade
 from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
+from interviewer.grading.scoring import (
+    Signal,
+    coverage_gate,
+    error_cap,
+    feedback,
+    misconception_factor,
+    overall_score,
+    score_criteria,
+    weighted_coverage,
+)
 from interviewer.models import (
-    Feedback,
     Grade,
+    GradeFlag,
+    KeyPoint,
     KeyPointResult,
     KeyPointStatus,
     MisconceptionFound,
     Reference,
     Rubric,
 )
-from interviewer.retrieval.embeddings import Embedder
+from interviewer.retrieval.embeddings import Embedder, WordVectors
 from interviewer.text import Span, content_stems, is_keyword_list, is_word_salad, normalize, sentence_spans
+
+OFF_TOPIC_MESSAGE = "The answer does not address this question, so nothing could be credited."
+PADDING_SHARE = (
+    0.5  # less of the answer than this about the question: flagged as padding (wording, not score)
+)
 
 
 @dataclass(frozen=True)
@@ -52,52 +63,123 @@ class OfflineThresholds:
     """Similarities (all-MiniLM-L6-v2) that decide each judgement.
 
     The key-point ones apply to word recall (`alignment.match_point`); the credit ones are the global
-    calibration fitted on the dev sets (docs/grader-notes.md). The others are sentence cosines.
+    calibration fitted on the dev sets (docs/grader-notes.md). The others are sentence cosines. The coverage
+    gate is a scoring rule both graders share (`scoring.COVERAGE_GATE`).
     """
 
+    # Set by reading graded examples, not fitted; they word the feedback and pick follow-ups, not the score.
     covered: float = 0.50  # word recall at which a key point counts as covered
     partial: float = 0.35
+    # Fitted on Mohler dev, checked on SciEntsBank ("Calibration" in docs/grader-notes.md).
     credit_floor: float = 0.15  # recall below this earns no credit
     credit_full: float = 0.70  # recall at or above this earns full credit
+    # 0.10 / 0.15 / 0.25 gave the same Mohler r ("Tried and dropped").
     off_topic: float = 0.20  # best relevance of the whole answer below this: off-topic
+    # 0.20 / 0.25 / 0.35 were within noise on Mohler ("Tried and dropped").
     relevant_span: float = 0.30  # a span at least this close to the reference counts towards focus
+    # No dev-set figure (the dev data lists no misconceptions); checked by the misconception tests
+    # (tests/test_grader.py) and the adversarial suite's swapped definitions.
     misconception: float = 0.78
     misconception_margin: float = 0.03  # how much closer to a key point a span may be and still be wrong
-    coverage_gate: float = 0.60  # accuracy and focus are only fully credited once this much is covered
+    # The claim check (`claims`): probabilities from the entailment model, chosen on evals/ dev.
+    claim_against: float = 0.5  # a sentence this likely to contradict a key point (and more than support it)
+    claim_support_floor: float = 0.1  # a key point no sentence states with more than this earns nothing
+    claim_support_span: float = 0.4  # ... and full credit from floor + span
+    claim_confident: float = 0.5  # below this for a key point, the grade is flagged uncertain
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """One answer and its reference as vectors: sentence vectors of each part, word vectors of spans and points."""
+
+    points: np.ndarray
+    misconceptions: np.ndarray
+    question: np.ndarray
+    reference: np.ndarray
+    answer: np.ndarray
+    spans: np.ndarray
+    span_words: list[WordVectors]
+    point_words: list[WordVectors]
 
 
 class OfflineGrader(Grader):
     name = "offline"
 
-    def __init__(self, embedder: Embedder, thresholds: OfflineThresholds | None = None):
+    def __init__(
+        self,
+        embedder: Embedder,
+        thresholds: OfflineThresholds | None = None,
+        claims: ClaimJudge | None = None,
+    ):
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
+        self.claims = claims  # reads what each sentence claims about each key point; None: words only
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
     ) -> Grade:
-        return self._grade(reference, answer, rubric, grader_name=self.name)
-
-    def _grade(self, reference: Reference, answer: str, rubric: Rubric, grader_name: str) -> Grade:
         stopped = check_answer(reference.question, answer, reference.reference_answer)
         if stopped:
-            return zero_grade(reference, rubric, grader_name, stopped.flag, stopped.message)
-
+            return zero_grade(reference, rubric, self.name, stopped.flag, stopped.message)
         points = key_points_of(reference)
         spans = sentence_spans(answer)
-        flags: list[str] = []
-        if is_keyword_list(normalize(answer)):
-            flags.append("keyword_list")
-            usable_idx = []
-        else:
-            usable_idx = [i for i, s in enumerate(spans) if self._can_be_evidence(reference, s)]
-        if any(is_word_salad(s.text) for s in spans):
-            flags.append("keyword_stuffing")
-        if any(addresses_the_grader(s.text) for s in spans):
-            flags.append("injection")
+        usable, flags = self._usable_spans(reference, answer, spans)
+        vectors = self._embed(reference, answer, points, spans)
+        if self._relevance(vectors, len(spans)) < self.t.off_topic:
+            return zero_grade(reference, rubric, self.name, GradeFlag.OFF_TOPIC, OFF_TOPIC_MESSAGE)
 
-        # Word vectors of the spans and key points. The same pass caches their sentence vectors, and the whole
-        # answer's, so the sentence embedding below costs no second pass.
+        found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
+        creditable = [i for i in usable if i not in blocked]
+        results, credits = self._key_points(reference, points, spans, creditable, vectors)
+        if self.claims is not None:
+            found += self._check_claims(points, spans, creditable, vectors, results, credits)
+            if any(r.confidence is not None and r.confidence < self.t.claim_confident for r in results):
+                flags.append(GradeFlag.UNCERTAIN)
+        coverage = weighted_coverage(points, credits)
+        on_question = self._about_the_question(vectors)
+        lengths = np.array([len(s.text) for s in spans], dtype=float)
+        focus_share = float(lengths[on_question].sum() / lengths.sum())
+        if focus_share < PADDING_SHARE:
+            flags.append(GradeFlag.PADDING)
+        # Open-ended signals (only rubrics whose criteria name them): from the creditable spans about the question.
+        about = [spans[i].text for i in creditable if on_question[i]]
+        signals = _signals(results, found, coverage, focus_share, about)
+        criteria = score_criteria(rubric, lambda c: signals[c.measure])
+        if found:
+            flags.append(GradeFlag.MISCONCEPTION)
+        return Grade(
+            score=min(overall_score(criteria), error_cap(len(found))),
+            grader=self.name,
+            criteria=criteria,
+            key_points=results,
+            misconceptions=found,
+            feedback=feedback(results, reference, _summary(results, found)),
+            flags=flags,
+            reference_id=reference.entry_id,
+            reference_similarity=reference.similarity,
+        )
+
+    def _usable_spans(
+        self, reference: Reference, answer: str, spans: list[Span]
+    ) -> tuple[list[int], list[GradeFlag]]:
+        """The spans that may serve as evidence, and the flags for the tricks the answer tried."""
+        flags: list[GradeFlag] = []
+        if is_keyword_list(normalize(answer)):
+            flags.append(GradeFlag.KEYWORD_LIST)
+            usable = []
+        else:
+            usable = [i for i, s in enumerate(spans) if self._can_be_evidence(reference, s)]
+        if any(is_word_salad(s.text) for s in spans):
+            flags.append(GradeFlag.KEYWORD_STUFFING)
+        if any(addresses_the_grader(s.text) for s in spans):
+            flags.append(GradeFlag.INJECTION)
+        return usable, flags
+
+    def _embed(
+        self, reference: Reference, answer: str, points: list[KeyPoint], spans: list[Span]
+    ) -> _Vectors:
+        # Word vectors first: the same pass caches the sentence vectors of the spans and of the whole answer, so
+        # the sentence embedding below costs no second pass.
         span_words = self.embedder.embed_words([answer, *(s.text for s in spans)])[1:]
         key_words = self.embedder.embed_words([p.text for p in points])
         texts = (
@@ -108,58 +190,79 @@ class OfflineGrader(Grader):
         )
         vectors = self.embedder.embed(texts)
         n_points, n_mis = len(points), len(reference.misconceptions)
-        point_vecs = vectors[:n_points]
-        mis_vecs = vectors[n_points : n_points + n_mis]
-        question_vec, reference_vec, answer_vec = vectors[n_points + n_mis : n_points + n_mis + 3]
-        span_vecs = vectors[n_points + n_mis + 3 :]
-
-        relevance = max(
-            float(answer_vec @ reference_vec),
-            float(answer_vec @ question_vec),
-            float((span_vecs @ point_vecs.T).max()) if len(spans) else 0.0,
+        parts = n_points + n_mis
+        return _Vectors(
+            points=vectors[:n_points],
+            misconceptions=vectors[n_points:parts],
+            question=vectors[parts],
+            reference=vectors[parts + 1],
+            answer=vectors[parts + 2],
+            spans=vectors[parts + 3 :],
+            span_words=span_words,
+            point_words=key_words,
         )
-        if relevance < self.t.off_topic:
-            return zero_grade(
-                reference,
-                rubric,
-                grader_name,
-                "off_topic",
-                "The answer does not address this question, so nothing could be credited.",
-            )
 
-        point_sims = span_vecs[usable_idx] @ point_vecs.T if usable_idx else np.zeros((0, n_points))
+    @staticmethod
+    def _relevance(vectors: _Vectors, n_spans: int) -> float:
+        """How close the answer comes to the question, the reference or any key point; low means off-topic."""
+        return max(
+            float(vectors.answer @ vectors.reference),
+            float(vectors.answer @ vectors.question),
+            float((vectors.spans @ vectors.points.T).max()) if n_spans else 0.0,
+        )
 
-        # Misconceptions: a span nearer to a wrong claim than to any key point.
+    def _about_the_question(self, vectors: _Vectors) -> np.ndarray:
+        """Which spans are about the question: close enough to a key point or to the reference answer."""
+        relevance = (vectors.spans @ np.vstack([vectors.points, vectors.reference[None, :]]).T).max(axis=1)
+        return relevance >= self.t.relevant_span
+
+    def _misconceptions(
+        self,
+        reference: Reference,
+        points: list[KeyPoint],
+        spans: list[Span],
+        usable: list[int],
+        vectors: _Vectors,
+    ) -> tuple[list[MisconceptionFound], set[int]]:
+        """The misconceptions stated, each by a span nearer to the wrong claim than to any key point; and those
+        spans, which earn no credit."""
         found: list[MisconceptionFound] = []
         blocked: set[int] = set()
-        if n_mis and usable_idx:
-            mis_sims = span_vecs[usable_idx] @ mis_vecs.T
-            for m, misconception in enumerate(reference.misconceptions):
-                row = int(np.argmax(mis_sims[:, m]))
-                sim = float(mis_sims[row, m])
-                best_point = int(np.argmax(point_sims[row]))
-                if (
-                    sim >= self.t.misconception
-                    and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
-                    and _closer_in_wording(
-                        spans[usable_idx[row]].text, misconception.text, points[best_point].text
+        if not (reference.misconceptions and usable):
+            return found, blocked
+        point_sims = vectors.spans[usable] @ vectors.points.T
+        mis_sims = vectors.spans[usable] @ vectors.misconceptions.T
+        for m, misconception in enumerate(reference.misconceptions):
+            row = int(np.argmax(mis_sims[:, m]))
+            sim = float(mis_sims[row, m])
+            best_point = int(np.argmax(point_sims[row]))
+            span = spans[usable[row]].text
+            if (
+                sim >= self.t.misconception
+                and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
+                and _closer_in_wording(span, misconception.text, points[best_point].text)
+            ):
+                blocked.add(usable[row])
+                found.append(
+                    MisconceptionFound(
+                        text=misconception.text, correction=misconception.correction, evidence=span
                     )
-                ):
-                    blocked.add(usable_idx[row])
-                    found.append(
-                        MisconceptionFound(
-                            text=misconception.text,
-                            correction=misconception.correction,
-                            evidence=spans[usable_idx[row]].text,
-                        )
-                    )
+                )
+        return found, blocked
 
+    def _key_points(
+        self,
+        reference: Reference,
+        points: list[KeyPoint],
+        spans: list[Span],
+        creditable: list[int],
+        vectors: _Vectors,
+    ) -> tuple[list[KeyPointResult], list[float]]:
+        """Each key point's result (status and evidence) and credit, from its word recall in the creditable spans."""
         asked = question_stems(reference.question)
-        creditable = [i for i in usable_idx if i not in blocked]
-        words, owners = answer_words(span_words, creditable, asked)
-        results = []
-        credits = []
-        for point, point_vectors in zip(points, key_words, strict=True):
+        words, owners = answer_words(vectors.span_words, creditable, asked)
+        results, credits = [], []
+        for point, point_vectors in zip(points, vectors.point_words, strict=True):
             match = match_point(point_words(point_vectors, asked), words, owners)
             status = self._status(match.recall)
             results.append(
@@ -175,51 +278,41 @@ class OfflineGrader(Grader):
                 )
             )
             credits.append(self._credit(match.recall))
+        return results, credits
 
-        total_weight = sum(p.weight for p in points)
-        coverage = sum(p.weight * c for p, c in zip(points, credits, strict=True)) / total_weight
-        gate = min(1.0, coverage / self.t.coverage_gate)
-        accuracy = gate * max(0.0, 1.0 - 0.5 * len(found))
-        span_relevance = (span_vecs @ np.vstack([point_vecs, reference_vec[None, :]]).T).max(axis=1)
-        lengths = np.array([len(s.text) for s in spans], dtype=float)
-        focus_share = float(lengths[span_relevance >= self.t.relevant_span].sum() / lengths.sum())
-        focus = gate * focus_share
-        if focus_share < 0.5:
-            flags.append("padding")
-
-        # Open-ended signals (only rubrics whose criteria name them): from the creditable spans about the question.
-        on_question = [spans[i].text for i in creditable if span_relevance[i] >= self.t.relevant_span]
-        open_structure = open_answers.structure(on_question)
-        open_specificity = open_answers.specificity(on_question)
-        open_evidence = open_answers.evidence(on_question)
-        signals = {
-            "structure": (open_structure.value, open_structure.rationale),
-            "specificity": (open_specificity.value, open_specificity.rationale),
-            "evidence": (
-                open_evidence.value * max(0.0, 1.0 - 0.5 * len(found)),
-                open_evidence.rationale + (f" {len(found)} misconception(s) found." if found else ""),
-            ),
-            "coverage": (coverage, self._coverage_rationale(results)),
-            "accuracy": (
-                accuracy,
-                f"{len(found)} misconception(s) found." if found else "No misconceptions found.",
-            ),
-            "focus": (focus, f"{round(100 * focus_share)}% of the answer is about the question."),
-        }
-        criteria = [criterion_score(rubric, c.id, *signals[c.measure]) for c in rubric.criteria]
-        if found:
-            flags.append("misconception")
-        return Grade(
-            score=overall_score(criteria),
-            grader=grader_name,
-            criteria=criteria,
-            key_points=results,
-            misconceptions=found,
-            feedback=self._feedback(results, found, reference),
-            flags=flags,
-            reference_id=reference.entry_id,
-            reference_similarity=reference.similarity,
-        )
+    def _check_claims(
+        self,
+        points: list[KeyPoint],
+        spans: list[Span],
+        creditable: list[int],
+        vectors: _Vectors,
+        results: list[KeyPointResult],
+        credits: list[float],
+    ) -> list[MisconceptionFound]:
+        """Read each key point against its nearest sentences (`claims`): a point a sentence contradicts earns
+        nothing and is reported as a wrong claim; a point no sentence states earns credit only as far as one
+        does. Updates `results` and `credits` in place; returns the wrong claims."""
+        assert self.claims is not None
+        nearest = claims.nearest_spans(vectors.points @ vectors.spans.T, creditable)
+        checked = claims.check_points(self.claims, [p.text for p in points], [s.text for s in spans], nearest)
+        wrong = []
+        for i, (point, claim) in enumerate(zip(points, checked, strict=True)):
+            if claim.against_span is not None and claim.against >= self.t.claim_against > claim.support:
+                evidence = spans[claim.against_span].text
+                credits[i] = 0.0
+                results[i] = results[i].model_copy(
+                    update={"status": "missing", "evidence": None, "confidence": round(claim.against, 2)}
+                )
+                wrong.append(
+                    MisconceptionFound(
+                        text=point.text, correction=f"In fact: {point.text}", evidence=evidence
+                    )
+                )
+                continue
+            credits[i] *= _clip01((claim.support - self.t.claim_support_floor) / self.t.claim_support_span)
+            confidence = max(claim.support, claim.against, 1.0 - claim.support - claim.against)
+            results[i] = results[i].model_copy(update={"confidence": round(confidence, 2)})
+        return wrong
 
     def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
         """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""
@@ -242,31 +335,51 @@ class OfflineGrader(Grader):
             np.clip((sim - self.t.credit_floor) / (self.t.credit_full - self.t.credit_floor), 0.0, 1.0)
         )
 
-    @staticmethod
-    def _coverage_rationale(results: list[KeyPointResult]) -> str:
-        covered = sum(r.status == "covered" for r in results)
-        partial = sum(r.status == "partial" for r in results)
-        return f"Covered {covered} of {len(results)} key points" + (
-            f", {partial} partly." if partial else "."
-        )
 
-    @staticmethod
-    def _feedback(
-        results: list[KeyPointResult], found: list[MisconceptionFound], reference: Reference
-    ) -> Feedback:
-        strengths = [r.text for r in results if r.status == "covered"]
-        missing = [r.text for r in sorted(results, key=lambda r: -r.weight) if r.status != "covered"]
-        if not missing and not found:
-            summary = "A complete answer: every key point is there."
-        elif strengths:
-            summary = f"Good start: {len(strengths)} key point(s) covered. Work on what is listed as missing."
-        else:
-            summary = "The answer misses the key points; compare it with the model answer."
-        if found:
-            summary += f" It also states {len(found)} common misconception(s)."
-        return Feedback(
-            strengths=strengths, missing=missing, model_answer=reference.reference_answer, summary=summary
-        )
+def _signals(
+    results: list[KeyPointResult],
+    found: list[MisconceptionFound],
+    coverage: float,
+    focus_share: float,
+    about: list[str],
+) -> dict[str, Signal]:
+    """The value and rationale of every measure a rubric criterion can name."""
+    gate = coverage_gate(coverage)
+    penalty = misconception_factor(len(found))
+    mistakes = f"{len(found)} misconception(s) found."
+    structure = open_answers.structure(about)
+    specificity = open_answers.specificity(about)
+    evidence = open_answers.evidence(about)
+    covered = sum(r.status == "covered" for r in results)
+    partial = sum(r.status == "partial" for r in results)
+    return {
+        "structure": (structure.value, structure.rationale),
+        "specificity": (specificity.value, specificity.rationale),
+        "evidence": (evidence.value * penalty, evidence.rationale + (f" {mistakes}" if found else "")),
+        "coverage": (
+            coverage,
+            f"Covered {covered} of {len(results)} key points" + (f", {partial} partly." if partial else "."),
+        ),
+        "accuracy": (gate * penalty, mistakes if found else "No misconceptions found."),
+        "focus": (gate * focus_share, f"{round(100 * focus_share)}% of the answer is about the question."),
+    }
+
+
+def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> str:
+    covered = sum(r.status == "covered" for r in results)
+    if covered == len(results) and not found:
+        summary = "A complete answer: every key point is there."
+    elif covered:
+        summary = f"Good start: {covered} key point(s) covered. Work on what is listed as missing."
+    else:
+        summary = "The answer misses the key points; compare it with the model answer."
+    if found:
+        summary += f" It also states {len(found)} common misconception(s)."
+    return summary
+
+
+def _clip01(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:

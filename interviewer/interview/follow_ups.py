@@ -42,9 +42,7 @@ class LLMFollowUps(FollowUpWriter):
         self.chat = chat
 
     def write(self, question: str, answer: str, probe: str, *, on_text: TextSink | None = None) -> str:
-        from interviewer.grading.llm import markers
-
-        open_marker, close_marker = markers()
+        open_marker, close_marker = prompts.fence(answer, "answer")
         messages = [
             {"role": "system", "content": prompts.render("follow_up.system")},
             {

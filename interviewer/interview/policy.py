@@ -10,11 +10,9 @@ import random
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from interviewer.models import Grade, KeyPointResult
+from interviewer.models import STOPS_GRADING, Grade, KeyPointResult
 
 Command = Literal["skip", "hint", "repeat", "dont_know", "end"]
-# Flags that mean the answer had nothing to follow up on.
-NO_FOLLOW_UP_FLAGS = frozenset({"empty", "near_empty", "dont_know", "copies_question", "off_topic"})
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def after_answer(state: PolicyState, grade: Grade) -> tuple[PolicyState, Move]:
 def follow_up_target(state: PolicyState, grade: Grade) -> KeyPointResult | None:
     """The most important missed key point with a probe, not yet asked about; the grader's advice (an LLM's
     "move on", or the point it would ask about) is followed when it names such a point."""
-    if state.follow_ups_asked >= state.max_follow_ups or NO_FOLLOW_UP_FLAGS & set(grade.flags):
+    if state.follow_ups_asked >= state.max_follow_ups or STOPS_GRADING & set(grade.flags):
         return None
     if grade.next_move == "move_on":
         return None

@@ -4,19 +4,22 @@ The web page never holds a `Session` itself: it holds a session id (in the page'
 goes through `SessionRegistry`, which finds the session in memory or restores it from the database, writes
 the answer before grading it, and saves the session after every move. One lock per session serialises
 double clicks and two tabs on the same interview.
+
+Memory stays bounded however many sessions a server sees: at most `live_sessions` are kept, a session's
+lock exists only while someone holds or waits for it, and its clock is dropped with it (the database has it).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from interviewer.errors import InterviewerError
 from interviewer.grading.grader import TextSink
-from interviewer.grading.guards import check_length
 from interviewer.interview import policy
 from interviewer.interview.session import Session
 from interviewer.interview.storage import SessionStore
@@ -43,17 +46,21 @@ def asks_in(transcript: Transcript) -> int:
 
 
 class SessionRegistry:
-    def __init__(self, services: Services, store: SessionStore):
+    def __init__(self, services: Services, store: SessionStore, live_sessions: int = LIVE_SESSIONS):
         self.services = services
         self.store = store
+        self.live_sessions = live_sessions
         self._live: OrderedDict[str, Session] = OrderedDict()
-        self._asked: dict[str, tuple[int, float | None]] = {}  # id -> (asks seen, when the last was asked)
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        # id -> (asks seen, when the last was asked), for live sessions and those whose lock is held
+        self._asked: dict[str, tuple[int, float | None]] = {}
+        # A lock lives while a caller holds a reference to it (inside `with`); then a new one is as good.
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()  # guards the three structures above, never held while grading
 
     # --- finding sessions ---------------------------------------------------------------------------
 
     def lock(self, session_id: str) -> threading.Lock:
+        """The session's lock: the same object for every caller while any of them holds or awaits it."""
         with self._guard:
             return self._locks.setdefault(session_id, threading.Lock())
 
@@ -70,7 +77,8 @@ class SessionRegistry:
                 return session
         snapshot, asked_at = self.store.load(session_id)
         session = self.services.restore_session(snapshot)
-        self._asked[session_id] = (asks_in(session.transcript), asked_at)
+        with self._guard:
+            self._asked[session_id] = (asks_in(session.transcript), asked_at)
         self._remember(session)
         self._grade_pending(session)
         return session
@@ -78,12 +86,19 @@ class SessionRegistry:
     def _remember(self, session: Session) -> None:
         with self._guard:
             self._live[session.transcript.session_id] = session
-            while len(self._live) > LIVE_SESSIONS:
+            if len(self._live) <= self.live_sessions:
+                return
+            while len(self._live) > self.live_sessions:
                 self._live.popitem(last=False)
+            # A session evicted while its lock is held is still being saved: its clock goes at a later eviction.
+            for stale in [s for s in self._asked if s not in self._live and s not in self._locks]:
+                del self._asked[stale]
 
     def _forget(self, session_id: str) -> None:
+        """Drop a session whose memory is no longer trusted; the caller holds its lock."""
         with self._guard:
             self._live.pop(session_id, None)
+            self._asked.pop(session_id, None)
 
     def _grade_pending(self, session: Session) -> None:
         """Grade answers that were written but whose grading a server stop cut short."""
@@ -98,10 +113,11 @@ class SessionRegistry:
     def _save(self, session: Session, graded_answer: int | None = None) -> None:
         session_id = session.transcript.session_id
         asks = asks_in(session.transcript)
-        seen, asked_at = self._asked.get(session_id, (0, None))
-        if asks != seen:
-            asked_at = time.time()
-        self._asked[session_id] = (asks, asked_at)
+        with self._guard:
+            seen, asked_at = self._asked.get(session_id, (0, None))
+            if asks != seen:
+                asked_at = time.time()
+            self._asked[session_id] = (asks, asked_at)
         self.store.save(session.snapshot(), asked_at=asked_at, graded_answer=graded_answer)
 
     def deadline(self, session: Session) -> float | None:
@@ -109,7 +125,8 @@ class SessionRegistry:
         limit = session.config.time_limit_seconds
         if session.finished or session.config.mode != "exam" or not limit:
             return None
-        asked_at = self._asked.get(session.transcript.session_id, (0, None))[1]
+        with self._guard:
+            asked_at = self._asked.get(session.transcript.session_id, (0, None))[1]
         return asked_at + limit if asked_at else None
 
     # --- actions ------------------------------------------------------------------------------------
@@ -126,7 +143,7 @@ class SessionRegistry:
         """Write the answer, then grade it. An answer after the time limit counts as a skip."""
         with self.lock(session_id):
             session = self._get(session_id)
-            check_length(text, session.max_answer_chars)  # refused before anything is recorded
+            session.check_answer_limits(text)  # refused before anything is recorded
             if session.finished:
                 raise InterviewerError("This interview has ended. Start a new one to practise again.")
             deadline = self.deadline(session)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from interviewer.interview.scorecard import CSS, criteria_table, esc, grader_badge, markdown_html
-from interviewer.models import Grade, KeyPointResult, Transcript
+from markupsafe import Markup
 
-_SPEAKER = {"interviewer": "Interviewer", "candidate": "You"}
+from interviewer.interview.scorecard import CSS, SPEAKER, render_html
+from interviewer.models import Grade, KeyPointResult, Transcript
 
 
 def to_json(transcript: Transcript) -> str:
@@ -72,7 +72,7 @@ def to_markdown(transcript: Transcript) -> str:
             if turn.kind == "feedback":
                 continue  # the grade is shown with the answer it belongs to
             lines += [
-                f"**{_SPEAKER[turn.role]}** ({turn.kind.replace('_', ' ')}):",
+                f"**{SPEAKER[turn.role]}** ({turn.kind.replace('_', ' ')}):",
                 "",
                 _quote(turn.text),
                 "",
@@ -143,92 +143,16 @@ def _summary_lines(summary: ReportSummary) -> list[str]:
     return lines
 
 
-# --- HTML ------------------------------------------------------------------------------------------------
-
-
-def svg_bars(title: str, items: list[tuple[str, float]], maximum: float = 10.0) -> str:
-    """A horizontal bar chart as inline SVG: no script, no network, prints well."""
-    if not items:
-        return ""
-    row, label_w, bar_w = 24, 220, 300
-    height = row * len(items) + 30
-    bars = []
-    for i, (name, value) in enumerate(items):
-        y = 26 + i * row
-        width = bar_w * max(0.0, min(value, maximum)) / maximum
-        bars.append(
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{esc(name[:34])}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="16" fill="#eee"/>'
-            f'<rect x="{label_w}" y="{y}" width="{width:.1f}" height="16" fill="#4c78a8"/>'
-            f'<text x="{label_w + bar_w + 6}" y="{y + 13}">{value:g}</text>'
-        )
-    return (
-        f'<svg class="iv-chart" role="img" aria-label="{esc(title)}" width="{label_w + bar_w + 50}" '
-        f'height="{height}" font-family="sans-serif" font-size="13" xmlns="http://www.w3.org/2000/svg">'
-        f'<text x="0" y="15" font-weight="bold">{esc(title)}</text>{"".join(bars)}</svg>'
-    )
-
-
-def _compact_grade(grade: Grade) -> str:
-    points = "".join(
-        f'<li class="{k.status}"><b>{k.status}</b>: {esc(k.text)}'
-        + (f" <i>“{esc(k.evidence)}”</i>" if k.evidence else "")
-        + "</li>"
-        for k in grade.key_points
-    )
-    misconceptions = "".join(
-        f"<li>Misconception: “{esc(m.evidence)}”: {esc(m.correction)}</li>" for m in grade.misconceptions
-    )
-    return (
-        f'<div class="iv-grade"><b>{grade.score:g}/10</b> {grader_badge(grade)}{criteria_table(grade)}'
-        f'<ul class="iv-kp">{points}{misconceptions}</ul></div>'
-    )
+# --- HTML (templates/report.html.j2, templates/report_page.html.j2) -------------------------------------
 
 
 def report_fragment(transcript: Transcript) -> str:
     """The report as an HTML fragment (the page shows it; `to_html` wraps it in a document)."""
-    summary = summarize(transcript)
-    parts = [
-        '<div class="iv-report">',
-        f"<h2>Interview report</h2><p>Session {esc(transcript.session_id)}, {esc(transcript.config.mode)} mode, "
-        f"started {esc(transcript.started_at)}.</p>",
-        f'<p class="iv-head">Overall score <span class="iv-score" data-testid="overall">{summary.overall:g}/10</span></p>',
-        svg_bars("Score per topic", summary.by_topic),
-        svg_bars("Score per criterion", summary.by_criterion),
-    ]
-    for title, points in (
-        ("Strongest key points", summary.strongest),
-        ("Weakest key points", summary.weakest),
-    ):
-        if points:
-            parts.append(
-                f"<h4>{title}</h4><ul>" + "".join(f"<li>{esc(k.text)}</li>" for k in points) + "</ul>"
-            )
-    parts.append("<h3>Transcript</h3>")
-    for n, q in enumerate(transcript.questions, start=1):
-        status = "skipped" if q.skipped else f"{q.score:g}/10"
-        parts.append(
-            f"<h4>{n}. {esc(q.question)} <small>({esc(q.topic)}, {esc(q.type.value)}: {status})</small></h4>"
-        )
-        for turn in q.turns:
-            if turn.kind == "feedback":
-                continue  # the grade is shown with the answer it belongs to
-            who = _SPEAKER[turn.role]
-            parts.append(
-                f'<div class="iv-turn"><span class="iv-who">{who}</span> <small>{turn.kind.replace("_", " ")}</small>'
-                f"{markdown_html(turn.text)}</div>"
-            )
-            if turn.grade:
-                parts.append(_compact_grade(turn.grade))
-    parts.append("</div>")
-    return "".join(parts)
+    return render_html("report.html.j2", transcript=transcript, summary=summarize(transcript))
 
 
 def to_html(transcript: Transcript) -> str:
     """A self-contained HTML page: inline style and charts, no scripts, nothing fetched."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Interview report {esc(transcript.session_id)}</title>"
-        f"<style>body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}{CSS}</style>"
-        f"</head><body>{report_fragment(transcript)}</body></html>\n"
+    return render_html(
+        "report_page.html.j2", transcript=transcript, summary=summarize(transcript), css=Markup(CSS)
     )

@@ -1,16 +1,22 @@
 """The score card: one graded answer as HTML, for the page and for the HTML report.
 
-Everything the candidate or a model wrote is escaped here (or rendered by Markdown with raw HTML turned
-off), so an answer's HTML or JavaScript is shown as text and never runs.
+The card and the report are Jinja2 templates (`templates/`) that escape every value, so an answer's HTML
+or JavaScript is shown as text and never runs; the one exception is Markdown, rendered with raw HTML
+turned off. This module holds the template environment both use.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.ext import Extension
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from interviewer.models import Grade, KeyPointResult
+from interviewer.models import Grade
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -20,6 +26,7 @@ GRADER_LABEL = {
     "offline": "offline grader",
     "offline-fallback": "offline grader (fallback)",
 }
+SPEAKER = {"interviewer": "Interviewer", "candidate": "You"}
 
 CSS = """
 .iv-card, .iv-report { font-size: 15px; line-height: 1.45; }
@@ -51,17 +58,41 @@ def markdown_html(text: str) -> str:
 
 
 def esc(text: object) -> str:
+    """`text` escaped for HTML, for the few bits of markup built outside the templates."""
     return html.escape(str(text), quote=True)
 
 
-def grader_badge(grade: Grade) -> str:
-    label = GRADER_LABEL[grade.grader]
-    note = f'<div class="iv-note">Why: {esc(grade.fallback_reason)}</div>' if grade.fallback_reason else ""
-    return f'<span class="iv-grader {grade.grader}">{label}</span>{note}'
+class _JoinLines(Extension):
+    """Templates are written a tag a line, for reading; the HTML keeps the one-line shape it always had.
+
+    Every line break and the indentation after it is dropped before the template is parsed, so a space
+    wanted between two pieces is written inside a line (`{{ "\\n" }}` writes a line break)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _LINE_BREAK.sub("", source)
 
 
-def highlight_evidence(answer: str, grade: Grade) -> str:
-    """The answer, escaped, with each sentence quoted as evidence marked by what it showed."""
+_LINE_BREAK = re.compile(r"\n\s*")
+_templates = Environment(
+    loader=PackageLoader("interviewer.interview", "templates"),
+    autoescape=True,  # every value is escaped unless it is Markup (rendered Markdown, our own CSS)
+    undefined=StrictUndefined,
+    extensions=[_JoinLines],
+)
+_templates.filters["markdown"] = lambda text: Markup(markdown_html(text))
+_templates.globals.update(status_mark=STATUS_MARK, grader_label=GRADER_LABEL, speaker=SPEAKER)
+
+
+def render_html(template: str, **context: Any) -> str:
+    """`templates/<template>` rendered with `context`; a missing variable is an error, not an empty string."""
+    return _templates.get_template(template).render(**context)
+
+
+Segment = tuple[str, str | None]  # a piece of the answer and what it showed (covered, partial, misconception)
+
+
+def evidence_segments(answer: str, grade: Grade) -> list[Segment]:
+    """The answer cut into pieces, each sentence quoted as evidence tagged by what it showed."""
     spans: list[tuple[int, int, str]] = []
     quoted: list[tuple[str, str]] = [
         (k.evidence, k.status) for k in grade.key_points if k.evidence and k.status != "missing"
@@ -71,67 +102,30 @@ def highlight_evidence(answer: str, grade: Grade) -> str:
         start = answer.find(evidence)
         if start >= 0:
             spans.append((start, start + len(evidence), kind))
-    out, cursor = [], 0
+    segments: list[Segment] = []
+    cursor = 0
     for start, end, kind in sorted(spans):
         if start < cursor:
             continue  # the same sentence quoted twice: mark it once
-        out.append(esc(answer[cursor:start]))
-        out.append(f'<mark class="{kind}">{esc(answer[start:end])}</mark>')
+        segments += [(answer[cursor:start], None), (answer[start:end], kind)]
         cursor = end
-    out.append(esc(answer[cursor:]))
-    return "".join(out)
+    segments.append((answer[cursor:], None))
+    return segments
 
 
-def _key_point(k: KeyPointResult) -> str:
-    evidence = f'<div class="iv-evidence">“{esc(k.evidence)}”</div>' if k.evidence else ""
-    return (
-        f'<li class="{k.status}"><span class="iv-mark">{STATUS_MARK[k.status]}</span> '
-        f"<b>{k.status}</b>: {esc(k.text)}{evidence}</li>"
-    )
-
-
-def criteria_table(grade: Grade) -> str:
-    if not grade.criteria:
-        return ""
-    rows = "".join(
-        f"<tr><td>{esc(c.name)}</td><td style='width:40%'><div class='iv-bar'><span style='width:{c.score * 10:.0f}%'>"
-        f"</span></div></td><td>{c.score:g}/10</td></tr>"
-        for c in grade.criteria
-    )
-    return f'<table class="iv-criteria">{rows}</table>'
+def highlight_evidence(answer: str, grade: Grade) -> str:
+    """The answer, escaped, with each sentence quoted as evidence marked by what it showed."""
+    parts = _templates.get_template("_parts.html.j2").module
+    return str(parts.highlight(evidence_segments(answer, grade)))  # type: ignore[attr-defined]
 
 
 def score_card(grade: Grade, answer: str, reference_answer: str | None, heading: str = "") -> str:
     """The full card shown after an answer in study mode."""
-    parts = [
-        '<div class="iv-card">',
-        f"<h3>{esc(heading)}</h3>" if heading else "",
-        f'<div class="iv-head"><span class="iv-score">{grade.score:g}/10</span>{grader_badge(grade)}</div>',
-    ]
-    if grade.feedback.summary:
-        parts.append(f"<p>{esc(grade.feedback.summary)}</p>")
-    if grade.flags:
-        parts.append(f'<p class="iv-note">Flags: {esc(", ".join(grade.flags))}</p>')
-    parts.append(criteria_table(grade))
-    if grade.key_points:
-        parts.append("<h4>Key points</h4><ul class='iv-kp'>")
-        parts += [_key_point(k) for k in grade.key_points]
-        parts.append("</ul>")
-    parts.append(
-        f"<h4>Your answer</h4><div class='iv-answer' data-testid='answer'>{highlight_evidence(answer, grade)}</div>"
+    return render_html(
+        "scorecard.html.j2",
+        grade=grade,
+        segments=evidence_segments(answer, grade),
+        reference_answer=reference_answer,
+        heading=heading,
+        flags=", ".join(grade.flags),
     )
-    if grade.misconceptions:
-        parts.append("<h4>Misconceptions</h4><ul>")
-        parts += [f"<li>You said “{esc(m.evidence)}”. {esc(m.correction)}</li>" for m in grade.misconceptions]
-        parts.append("</ul>")
-    adds = grade.feedback.missing or [k.text for k in grade.missed]
-    if adds:
-        parts.append("<h4>What a strong answer adds</h4><ul>")
-        parts += [f"<li>{esc(a)}</li>" for a in adds]
-        parts.append("</ul>")
-    if reference_answer:
-        parts.append(
-            f"<details><summary>Reference answer</summary>{markdown_html(reference_answer)}</details>"
-        )
-    parts.append("</div>")
-    return "".join(parts)

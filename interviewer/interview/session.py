@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from interviewer.content.loader import Bank
 from interviewer.errors import InterviewerError
 from interviewer.grading.grader import Grader, TextSink
-from interviewer.grading.guards import check_length
 from interviewer.interview import policy
 from interviewer.interview.follow_ups import FollowUpWriter, ProbeFollowUps
+from interviewer.interview.limits import AnswerLimits
 from interviewer.models import (
     BankEntry,
     Grade,
@@ -96,7 +96,7 @@ class Session:
         more of it streams in, when the grader streams. In exam mode the feedback is held back, so it is not
         streamed either."""
         self._require_open()
-        check_length(text, self.max_answer_chars)
+        self.check_answer_limits(text)
         record = self._record()
         said = Turn(role="candidate", kind="answer", text=text)
         record.turns.append(said)
@@ -123,6 +123,10 @@ class Session:
             on_text(said_so_far)
             return turns + self._carry_out(move, on_text=lambda t: on_text(said_so_far + t))
         return turns + self._carry_out(move, on_text=on_text)
+
+    def check_answer_limits(self, text: str) -> None:
+        """Refuse an over-long answer; every face calls this before it shows, records or grades the answer."""
+        AnswerLimits(self.max_answer_chars).check(text)
 
     def command(self, name: policy.Command) -> list[Turn]:
         self._require_open()

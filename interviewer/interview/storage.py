@@ -4,7 +4,8 @@ Every answer is written (status `pending`) before it is graded and marked `grade
 session's whole state is saved after every move. So a page refresh, a second browser tab or a server
 restart carries on from the database, and an answer whose grading was cut short by a crash is graded
 again when its session is next opened. The database runs in WAL mode, so the history can be read while
-answers are being written.
+answers are being written. The file carries its schema version (`PRAGMA user_version`); opening an older
+file migrates it in place, and a file from a newer interviewer is refused rather than misread.
 """
 
 from __future__ import annotations
@@ -18,32 +19,69 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from interviewer.errors import SessionNotFoundError
+from interviewer.errors import InterviewerError, SessionNotFoundError
 from interviewer.interview.session import SessionSnapshot
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    updated_at REAL NOT NULL,
-    mode TEXT NOT NULL,
-    topics TEXT NOT NULL,
-    questions INTEGER NOT NULL,
-    finished INTEGER NOT NULL,
-    overall_score REAL NOT NULL,
-    asked_at REAL,
-    snapshot TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS answers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    question_number INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'graded', 'failed'))
-);
-CREATE INDEX IF NOT EXISTS answers_by_session ON answers(session_id, status);
-"""
+# MIGRATIONS[n] takes a database from schema version n to n + 1 (`PRAGMA user_version`). Version 0 is a new
+# file or one written before versions were kept, with the tables below already in place; hence IF NOT EXISTS.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            mode TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            questions INTEGER NOT NULL,
+            finished INTEGER NOT NULL,
+            overall_score REAL NOT NULL,
+            asked_at REAL,
+            snapshot TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS answers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            question_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'graded', 'failed'))
+        )""",
+        "CREATE INDEX IF NOT EXISTS answers_by_session ON answers(session_id, status)",
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SessionStoreVersionError(InterviewerError):
+    """The database was written by a newer interviewer, whose schema this one does not know."""
+
+    def __init__(self, path: Path, found: int):
+        super().__init__(
+            f"The sessions database {path} has schema version {found}, but this interviewer reads up to version "
+            f"{SCHEMA_VERSION}: it was written by a newer interviewer. Upgrade interviewer to open it, or set "
+            "INTERVIEWER_DATA_DIR to another folder to start a separate history."
+        )
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the database to `SCHEMA_VERSION` in one transaction; returns the version it had.
+
+    The write lock is taken first, so two processes opening the same old file migrate it once."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if found > SCHEMA_VERSION:
+            raise SessionStoreVersionError(path, found)
+        for step in MIGRATIONS[found:]:
+            for statement in step:
+                conn.execute(statement)
+        if found != SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return found
 
 
 class SessionSummary(BaseModel):
@@ -74,7 +112,11 @@ class SessionStore:
         self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
-        self._conn.executescript(_SCHEMA)
+        try:
+            migrate(self._conn, path)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

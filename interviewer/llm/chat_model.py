@@ -22,6 +22,7 @@ Nothing here logs the API key, the prompt or the reply: only reasons.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -103,6 +104,7 @@ class OpenAIChatModel(ChatModel):
         self.cooldown = cooldown
         self.json_schema = True  # False once the server has rejected response_format json_schema
         self._client: OpenAI | None = None
+        self._client_lock = threading.Lock()
         self._down: tuple[float, str] | None = None  # (until when, why) after the endpoint failed
 
     @classmethod
@@ -121,17 +123,22 @@ class OpenAIChatModel(ChatModel):
 
     @property
     def client(self) -> OpenAI:
-        """Built on first use. Local servers need no key, but the client insists on one."""
-        if self._client is None:
-            from openai import OpenAI
+        """Built on first use, once: graders on several threads share one client and its connection pool.
+        Local servers need no key, but the client insists on one."""
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                client = self._client
+                if client is None:
+                    from openai import OpenAI
 
-            self._client = OpenAI(
-                api_key=self._api_key or "not-needed",
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=0,
-            )
-        return self._client
+                    client = self._client = OpenAI(
+                        api_key=self._api_key or "not-needed",
+                        base_url=self.base_url,
+                        timeout=self.timeout,
+                        max_retries=0,
+                    )
+        return client
 
     @property
     def where(self) -> str:

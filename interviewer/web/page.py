@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -72,6 +73,13 @@ THEME = gr.themes.Default(
     font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
 )
 
+LATEX_DELIMITERS: list[dict[str, str | bool]] = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+    {"left": "\\(", "right": "\\)", "display": False},
+    {"left": "\\[", "right": "\\]", "display": True},
+]
+
 REMEMBER_SESSION_JS = """
 (sid) => {
   const url = new URL(window.location.href);
@@ -81,6 +89,41 @@ REMEMBER_SESSION_JS = """
 """
 
 
+@dataclass
+class SetupPanel:
+    """The interview's settings and the Start button, folded away while an interview runs."""
+
+    accordion: gr.Accordion
+    inputs: list[Any]  # in the order `PageActions.start` takes them
+    start: gr.Button
+
+
+@dataclass
+class InterviewPanel:
+    """The chat, the answer box and its buttons, the score card, the report and its downloads."""
+
+    chat: gr.Chatbot
+    clock: gr.HTML
+    notice: gr.Markdown
+    answer: gr.Textbox
+    send: gr.Button
+    buttons: dict[str, gr.Button]
+    card: gr.HTML
+    report: gr.HTML
+    downloads: list[gr.DownloadButton]
+
+
+@dataclass
+class HistoryTab:
+    tab: gr.Tab
+    refresh: gr.Button
+    table: gr.Dataframe
+    pick: gr.Dropdown
+    open: gr.Button
+    report: gr.HTML
+    downloads: list[gr.DownloadButton]
+
+
 def build_app(services: Services, store: SessionStore | None = None, warm: WarmUp | None = None) -> gr.Blocks:
     """The page. Without `warm` it starts warming up at once; `launch` passes one and warms up after serving."""
     store = store or SessionStore(services.settings.sessions_db)
@@ -88,143 +131,155 @@ def build_app(services: Services, store: SessionStore | None = None, warm: WarmU
         warm = WarmUp()
         warm_up(services, warm)
     actions = PageActions(SessionRegistry(services, store), warm)
-    bank = services.bank
 
     with gr.Blocks(title="interviewer: ML mock interviews", analytics_enabled=False) as page:
         gr.Markdown("# ML mock interview")
         status = gr.Markdown(warm.status(), elem_id="iv-status")
         session_id = gr.Textbox(visible=False, elem_id="iv-session-id")
         with gr.Tab("Interview"):
-            with gr.Accordion("Set up", open=True) as setup:
-                with gr.Row():
-                    topics = gr.Dropdown(bank.topics, multiselect=True, label="Topics (empty: all)")
-                    types = gr.Dropdown(
-                        [t.value for t in QuestionType], multiselect=True, label="Question types (empty: all)"
-                    )
-                    difficulty = gr.CheckboxGroup(
-                        [("easy", "1"), ("medium", "2"), ("hard", "3")], label="Difficulty (none: all)"
-                    )
-                with gr.Row():
-                    count = gr.Slider(1, 20, value=3, step=1, label="Questions", elem_id="iv-count")
-                    follow_ups = gr.Slider(
-                        0, 3, value=1, step=1, label="Follow-ups per question", elem_id="iv-follow-ups"
-                    )
-                    mode = gr.Radio(
-                        [
-                            ("study: feedback after each answer", "study"),
-                            ("exam: feedback at the end", "exam"),
-                        ],
-                        value="study",
-                        label="Mode",
-                        elem_id="iv-mode",
-                    )
-                    time_limit = gr.Number(
-                        0,
-                        precision=0,
-                        minimum=0,
-                        label="Exam time limit per question (seconds, 0: none)",
-                        elem_id="iv-time-limit",
-                    )
-                ask_about = gr.Textbox(
-                    label="Ask me about… (optional)",
-                    placeholder="e.g. regularisation in linear models; finds matching questions in the bank",
-                )
-                start_btn = gr.Button("Start", variant="primary", elem_id="iv-start")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(
-                        label="Interview",
-                        height=460,
-                        sanitize_html=True,
-                        render_markdown=True,
-                        allow_tags=False,
-                        feedback_options=None,
-                        latex_delimiters=[
-                            {"left": "$$", "right": "$$", "display": True},
-                            {"left": "$", "right": "$", "display": False},
-                            {"left": "\\(", "right": "\\)", "display": False},
-                            {"left": "\\[", "right": "\\]", "display": True},
-                        ],
-                        elem_id="iv-chat",
-                    )
-                    clock = gr.HTML(elem_id="iv-clock")
-                    notice = gr.Markdown(elem_id="iv-notice")
-                    answer = gr.Textbox(
-                        label="Your answer (Markdown, code blocks and $math$ welcome)",
-                        lines=6,
-                        max_lines=30,
-                        placeholder="Type your answer (several lines are fine), then press Send.",
-                        elem_id="iv-answer",
-                    )
-                    with gr.Row():
-                        send_btn = gr.Button("Send", variant="primary", elem_id="iv-send")
-                        buttons = {name: gr.Button(label, elem_id=f"iv-{name}") for name, label in COMMANDS}
-                with gr.Column(scale=2):
-                    card = gr.HTML(label="Score card", elem_id="iv-card")
-            report = gr.HTML(elem_id="iv-report")
-            with gr.Row():
-                downloads = [
-                    gr.DownloadButton(f"Download {kind}", visible=False, elem_id=f"iv-download-{ext}")
-                    for kind, ext in (("Markdown", "md"), ("JSON", "json"), ("HTML", "html"))
-                ]
-        with gr.Tab("History") as history_tab:
-            history_btn = gr.Button("Refresh")
-            table = gr.Dataframe(
-                headers=["session", "started", "mode", "topics", "questions", "score", "finished"],
-                interactive=False,
-                elem_id="iv-history",
-            )
-            with gr.Row():
-                pick = gr.Dropdown([], label="Session", elem_id="iv-history-pick")
-                open_btn = gr.Button("Open report", elem_id="iv-history-open")
-            history_report = gr.HTML(elem_id="iv-history-report")
-            with gr.Row():
-                history_downloads = [
-                    gr.DownloadButton(f"Download {kind}", visible=False)
-                    for kind in ("Markdown", "JSON", "HTML")
-                ]
-
-        view = [
-            *(session_id, chat, answer, notice, card, report, *downloads, clock),
-            *(buttons["hint"], buttons["reveal"], setup),
-        ]
-        start_btn.click(
-            actions.start,
-            [topics, types, difficulty, count, follow_ups, mode, time_limit, ask_about],
-            view,
-            api_name="start",
-            concurrency_id="grading",
-        ).then(None, [session_id], None, js=REMEMBER_SESSION_JS)
-        send_btn.click(
-            actions.answer, [session_id, answer], view, api_name="answer", concurrency_id="grading"
-        )
-        for name, button in buttons.items():
-            button.click(actions.command(name), [session_id], view, api_name=name, concurrency_id="grading")
-        page.load(actions.resume, [session_id], view, api_name="resume", concurrency_id="grading").then(
-            None, [session_id], None, js=REMEMBER_SESSION_JS
-        )
-
-        # Status polls and history reads are cheap: their own queue lane, never behind gradings.
-        light: dict[str, Any] = {
-            "concurrency_id": "light",
-            "concurrency_limit": LIGHT_CONCURRENCY,
-            "show_progress": "hidden",
-        }
-        timer = gr.Timer(1.0)
-        page.load(actions.status, None, [status, timer], api_name="status", **light)
-        timer.tick(actions.status, None, [status, timer], api_visibility="private", **light)
-        history_tab.select(actions.history, None, [table, pick], api_name="history", **light)
-        history_btn.click(actions.history, None, [table, pick], api_visibility="private", **light)
-        open_btn.click(
-            actions.open_report,
-            [pick],
-            [history_report, *history_downloads],
-            api_name="open_report",
-            **light,
-        )
+            setup = _setup_panel(services.bank.topics)
+            interview = _interview_panel()
+        history = _history_tab()
+        _wire_interview(page, actions, session_id, setup, interview)
+        _wire_status_and_history(page, actions, status, history)
     # api_open=False: the REST routes that would run an event outside the queue answer 404.
     page.queue(default_concurrency_limit=services.settings.web_concurrency, api_open=False)
     return page
+
+
+def _setup_panel(topics: list[str]) -> SetupPanel:
+    with gr.Accordion("Set up", open=True) as accordion:
+        with gr.Row():
+            topic_choice = gr.Dropdown(topics, multiselect=True, label="Topics (empty: all)")
+            types = gr.Dropdown(
+                [t.value for t in QuestionType], multiselect=True, label="Question types (empty: all)"
+            )
+            difficulty = gr.CheckboxGroup(
+                [("easy", "1"), ("medium", "2"), ("hard", "3")], label="Difficulty (none: all)"
+            )
+        with gr.Row():
+            count = gr.Slider(1, 20, value=3, step=1, label="Questions", elem_id="iv-count")
+            follow_ups = gr.Slider(
+                0, 3, value=1, step=1, label="Follow-ups per question", elem_id="iv-follow-ups"
+            )
+            mode = gr.Radio(
+                [("study: feedback after each answer", "study"), ("exam: feedback at the end", "exam")],
+                value="study",
+                label="Mode",
+                elem_id="iv-mode",
+            )
+            time_limit = gr.Number(
+                0,
+                precision=0,
+                minimum=0,
+                label="Exam time limit per question (seconds, 0: none)",
+                elem_id="iv-time-limit",
+            )
+        ask_about = gr.Textbox(
+            label="Ask me about… (optional)",
+            placeholder="e.g. regularisation in linear models; finds matching questions in the bank",
+        )
+        start = gr.Button("Start", variant="primary", elem_id="iv-start")
+    inputs = [topic_choice, types, difficulty, count, follow_ups, mode, time_limit, ask_about]
+    return SetupPanel(accordion, inputs, start)
+
+
+def _interview_panel() -> InterviewPanel:
+    with gr.Row():
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(
+                label="Interview",
+                height=460,
+                sanitize_html=True,
+                render_markdown=True,
+                allow_tags=False,
+                feedback_options=None,
+                latex_delimiters=LATEX_DELIMITERS,
+                elem_id="iv-chat",
+            )
+            clock = gr.HTML(elem_id="iv-clock")
+            notice = gr.Markdown(elem_id="iv-notice")
+            answer = gr.Textbox(
+                label="Your answer (Markdown, code blocks and $math$ welcome)",
+                lines=6,
+                max_lines=30,
+                placeholder="Type your answer (several lines are fine), then press Send.",
+                elem_id="iv-answer",
+            )
+            with gr.Row():
+                send = gr.Button("Send", variant="primary", elem_id="iv-send")
+                buttons = {name: gr.Button(label, elem_id=f"iv-{name}") for name, label in COMMANDS}
+        with gr.Column(scale=2):
+            card = gr.HTML(label="Score card", elem_id="iv-card")
+    report = gr.HTML(elem_id="iv-report")
+    with gr.Row():
+        downloads = [
+            gr.DownloadButton(f"Download {kind}", visible=False, elem_id=f"iv-download-{ext}")
+            for kind, ext in (("Markdown", "md"), ("JSON", "json"), ("HTML", "html"))
+        ]
+    return InterviewPanel(chat, clock, notice, answer, send, buttons, card, report, downloads)
+
+
+def _history_tab() -> HistoryTab:
+    with gr.Tab("History") as tab:
+        refresh = gr.Button("Refresh")
+        table = gr.Dataframe(
+            headers=["session", "started", "mode", "topics", "questions", "score", "finished"],
+            interactive=False,
+            elem_id="iv-history",
+        )
+        with gr.Row():
+            pick = gr.Dropdown([], label="Session", elem_id="iv-history-pick")
+            open_report = gr.Button("Open report", elem_id="iv-history-open")
+        report = gr.HTML(elem_id="iv-history-report")
+        with gr.Row():
+            downloads = [
+                gr.DownloadButton(f"Download {kind}", visible=False) for kind in ("Markdown", "JSON", "HTML")
+            ]
+    return HistoryTab(tab, refresh, table, pick, open_report, report, downloads)
+
+
+def _wire_interview(
+    page: gr.Blocks, actions: PageActions, session_id: gr.Textbox, setup: SetupPanel, ui: InterviewPanel
+) -> None:
+    """The interview's events, all in the "grading" queue lane; each returns the whole view."""
+    view = [
+        *(session_id, ui.chat, ui.answer, ui.notice, ui.card, ui.report, *ui.downloads, ui.clock),
+        *(ui.buttons["hint"], ui.buttons["reveal"], setup.accordion),
+    ]
+    setup.start.click(actions.start, setup.inputs, view, api_name="start", concurrency_id="grading").then(
+        None, [session_id], None, js=REMEMBER_SESSION_JS
+    )
+    ui.send.click(actions.answer, [session_id, ui.answer], view, api_name="answer", concurrency_id="grading")
+    for name, button in ui.buttons.items():
+        button.click(actions.command(name), [session_id], view, api_name=name, concurrency_id="grading")
+    page.load(actions.resume, [session_id], view, api_name="resume", concurrency_id="grading").then(
+        None, [session_id], None, js=REMEMBER_SESSION_JS
+    )
+
+
+def _wire_status_and_history(
+    page: gr.Blocks, actions: PageActions, status: gr.Markdown, history: HistoryTab
+) -> None:
+    """Status polls and history reads are cheap: their own queue lane, never behind gradings."""
+    light: dict[str, Any] = {
+        "concurrency_id": "light",
+        "concurrency_limit": LIGHT_CONCURRENCY,
+        "show_progress": "hidden",
+    }
+    timer = gr.Timer(1.0)
+    page.load(actions.status, None, [status, timer], api_name="status", **light)
+    timer.tick(actions.status, None, [status, timer], api_visibility="private", **light)
+    listing = [history.table, history.pick]
+    history.tab.select(actions.history, None, listing, api_name="history", **light)
+    history.refresh.click(actions.history, None, listing, api_visibility="private", **light)
+    history.open.click(
+        actions.open_report,
+        [history.pick],
+        [history.report, *history.downloads],
+        api_name="open_report",
+        **light,
+    )
 
 
 def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:

@@ -6,6 +6,7 @@ a restarted server and a live session all show the same thing.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from interviewer.models import Transcript, Turn
 
 Chat = list[dict[str, str]]
 EXPORT_DIR = Path(tempfile.gettempdir()) / "interviewer-exports"  # a place Gradio may serve files from
+EXPORT_STAMP = ".transcript.sha256"  # beside the exports: the hash of the transcript they were written from
 
 
 def end_message(transcript: Transcript) -> str:
@@ -52,14 +54,22 @@ def latest_card(transcript: Transcript, bank: Bank) -> str:
 
 
 def export_files(transcript: Transcript) -> tuple[Path, Path, Path]:
-    """The report as Markdown, JSON and self-contained HTML files, for the download buttons."""
+    """The report as Markdown, JSON and self-contained HTML files, for the download buttons.
+
+    Every view of a finished interview asks for them, so they are written only when the transcript differs
+    from the one they were written from: a stamp beside them holds that transcript's hash."""
     folder = EXPORT_DIR / transcript.session_id
-    folder.mkdir(parents=True, exist_ok=True)
     stem = f"interview-{transcript.session_id}"
     files = (folder / f"{stem}.md", folder / f"{stem}.json", folder / f"{stem}.html")
+    stamp = folder / EXPORT_STAMP
+    digest = hashlib.sha256(transcript.model_dump_json().encode("utf-8")).hexdigest()
+    if all(f.exists() for f in files) and stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
+        return files
+    folder.mkdir(parents=True, exist_ok=True)
     files[0].write_text(report.to_markdown(transcript), encoding="utf-8")
     files[1].write_text(report.to_json(transcript), encoding="utf-8")
     files[2].write_text(report.to_html(transcript), encoding="utf-8")
+    stamp.write_text(digest, encoding="utf-8")  # last: files cut short by a crash are written again
     return files
 
 

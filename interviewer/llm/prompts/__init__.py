@@ -1,4 +1,4 @@
-"""Prompts are Markdown files in this folder, filled in by `render`.
+"""Prompts are Markdown files in this folder, filled in by `render`; outside text goes between `fence` markers.
 
 A placeholder is `{{ name }}`. Every placeholder must be given a value and every value must be used, so a
 renamed variable fails loudly instead of sending a prompt with a hole in it. Values are inserted in one pass:
@@ -8,6 +8,7 @@ text inside a value (a candidate's answer containing `{{ reference_answer }}`, s
 from __future__ import annotations
 
 import re
+import secrets
 from functools import cache
 from importlib import resources
 
@@ -43,3 +44,18 @@ def render(name: str, **values: str) -> str:
             "Make the code that renders it and the file agree."
         )
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template(name)).strip() + "\n"
+
+
+def fence(text: str, label: str) -> tuple[str, str]:
+    """The opening and closing markers to put around `text` (a candidate's answer, an imported document) in a
+    prompt: `<<<LABEL code>>>` and `<<<END LABEL code>>>`, with a fresh random code for every call.
+
+    Text cannot close a marker it cannot guess, so everything between them stays data; the code is drawn again
+    in the (practically impossible) case that the text already holds either marker.
+    """
+    label = label.upper()
+    while True:
+        code = secrets.token_hex(8)
+        opening, closing = f"<<<{label} {code}>>>", f"<<<END {label} {code}>>>"
+        if opening not in text and closing not in text:
+            return opening, closing

@@ -1,0 +1,45 @@
+"""What every command needs: the services built from the settings, an error exit, JSON and stderr output.
+
+Commands reach the services through `services()` in this module, so a test can swap them for all commands
+with one `monkeypatch.setattr(shared, "services", ...)`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from interviewer.config import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interviewer.services import Services
+
+
+def services() -> Services:
+    """The services, after the runtime defaults the model's libraries read at import (the CLI is an entry point)."""
+    from interviewer.retrieval.embeddings import use_runtime_defaults
+
+    use_runtime_defaults()
+    from interviewer.services import Services
+
+    return Services.from_settings(Settings())
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print the error in red on stderr; the caller raises the returned exit."""
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)

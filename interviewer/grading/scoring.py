@@ -1,0 +1,101 @@
+"""The scoring rules both graders share: from judgements to criterion scores, the score and the feedback lists.
+
+A grader decides what an answer shows: each key point's credit, the misconceptions it states, a raw value per
+rubric criterion. The rules here turn those judgements into numbers and lists the same way for the offline and
+the LLM grader, so a rule (the misconception penalty, the coverage gate) cannot drift apart between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from interviewer.models import (
+    Criterion,
+    CriterionScore,
+    Feedback,
+    KeyPoint,
+    KeyPointResult,
+    KeyPointStatus,
+    Reference,
+    Rubric,
+)
+
+# Accuracy and focus are only fully credited once this share of the key points' weight is covered, so a short
+# correct remark cannot earn them in full. Chosen on Mohler dev, checked on SciEntsBank (docs/grader-notes.md):
+# 0.70 -> 0.60 moved r 0.624 -> 0.627 and RMSE 1.709 -> 1.628 ("Kept changes", step 4); 0.50 gave r 0.629
+# against 0.632 ("Calibration").
+COVERAGE_GATE = 0.60
+
+# The share of accuracy (and, for open answers, of evidence) each misconception found takes away: two wrong
+# claims leave nothing. Not chosen by data: it dates from the first offline grader, before the dev-set work, and
+# is not among the fitted constants (docs/grader-notes.md, "Calibration"; "a misconception halves evidence"
+# under "Open-ended and behavioural answers").
+MISCONCEPTION_PENALTY = 0.5
+
+# Credit of an LLM's covered / partial / missing verdict. Not chosen by data: docs/grader-notes.md records no
+# LLM grader figures on the dev sets.
+STATUS_CREDIT: dict[KeyPointStatus, float] = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
+
+# The most an answer can score with wrong claims in it (misconceptions stated, key points contradicted): one
+# important error leaves a good answer in the 4-6 band, two or more a wrong answer (issue 11's table of what a
+# strict interviewer gives). Checked on evals/ dev (docs/grader-notes.md).
+ERROR_CAPS = (10.0, 6.0, 3.0)
+
+Signal = tuple[float, str]
+"""A criterion's raw value (0-1) and the rationale shown beside it."""
+
+
+def weighted_coverage(points: Sequence[KeyPoint], credits: Sequence[float]) -> float:
+    """The key points' credits (0-1 each) averaged by weight."""
+    total_weight = sum(p.weight for p in points) or 1.0
+    return sum(p.weight * c for p, c in zip(points, credits, strict=True)) / total_weight
+
+
+def coverage_gate(coverage: float) -> float:
+    """The factor (0-1) on accuracy and focus: 1 once `COVERAGE_GATE` of the key points is covered."""
+    return min(1.0, coverage / COVERAGE_GATE)
+
+
+def misconception_factor(misconceptions: int) -> float:
+    """The factor (0-1) on accuracy, and on evidence for open answers, after this many misconceptions."""
+    return max(0.0, 1.0 - MISCONCEPTION_PENALTY * misconceptions)
+
+
+def error_cap(errors: int) -> float:
+    """The highest score an answer with this many wrong claims can get."""
+    return ERROR_CAPS[min(errors, len(ERROR_CAPS) - 1)]
+
+
+def criterion_score(rubric: Rubric, criterion_id: str, fraction: float, rationale: str) -> CriterionScore:
+    """A criterion's score from a 0-1 fraction; its level is the nearest rubric level."""
+    criterion = next(c for c in rubric.criteria if c.id == criterion_id)
+    fraction = min(max(fraction, 0.0), 1.0)
+    return CriterionScore(
+        id=criterion.id,
+        name=criterion.name,
+        weight=criterion.weight,
+        level=round(fraction * 3),
+        score=round(10 * fraction, 1),
+        rationale=rationale,
+    )
+
+
+def score_criteria(rubric: Rubric, signal: Callable[[Criterion], Signal]) -> list[CriterionScore]:
+    """Every rubric criterion scored, in the rubric's order, from the signal the grader gives for it."""
+    return [criterion_score(rubric, c.id, *signal(c)) for c in rubric.criteria]
+
+
+def overall_score(criteria: list[CriterionScore]) -> float:
+    """The weighted mean of criterion scores, on 0-10, rounded to one decimal."""
+    total_weight = sum(c.weight for c in criteria) or 1.0
+    return round(sum(c.weight * c.score for c in criteria) / total_weight, 1)
+
+
+def feedback(results: list[KeyPointResult], reference: Reference, summary: str) -> Feedback:
+    """The feedback lists: the key points covered, and what a strong answer adds (the rest, weightiest first)."""
+    return Feedback(
+        strengths=[r.text for r in results if r.status == "covered"],
+        missing=[r.text for r in sorted(results, key=lambda r: -r.weight) if r.status != "covered"],
+        model_answer=reference.reference_answer,
+        summary=summary,
+    )
