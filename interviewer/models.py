@@ -168,8 +168,6 @@ class GradeFlag(StrEnum):
     INJECTION = "injection"
     PADDING = "padding"
     MISCONCEPTION = "misconception"
-    WRONG_CLAIM = "wrong_claim"  # a sentence contradicts a key point
-    UNCERTAIN = "uncertain"  # the grader could not tell whether a key point is made or contradicted
     UNSUPPORTED_EVIDENCE = "unsupported_evidence"
     LLM_CAPPED = "llm_capped"
 
@@ -193,9 +191,6 @@ class KeyPointResult(BaseModel):
     evidence: str | None = Field(default=None, description="The candidate's own words, verbatim.")
     similarity: float = 0.0
     probe: str | None = None
-    confidence: float | None = Field(
-        default=None, description="How sure the grader is of the status, 0-1; low: check it against the reference."
-    )
 
 
 class CriterionScore(BaseModel):

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer.grading import claims, open_answers
+from interviewer.grading import open_answers
 from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
-from interviewer.grading.claims import ClaimJudge
 from interviewer.grading.grader import Grader, TextSink, key_points_of, zero_grade
 from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
 from interviewer.grading.scoring import (
     Signal,
     coverage_gate,
-    error_cap,
     feedback,
     misconception_factor,
     overall_score,
@@ -81,11 +79,6 @@ class OfflineThresholds:
     # (tests/test_grader.py) and the adversarial suite's swapped definitions.
     misconception: float = 0.78
     misconception_margin: float = 0.03  # how much closer to a key point a span may be and still be wrong
-    # The claim check (`claims`): probabilities from the entailment model, chosen on evals/ dev.
-    claim_against: float = 0.5  # a sentence this likely to contradict a key point (and more than support it)
-    claim_support_floor: float = 0.1  # a key point no sentence states with more than this earns nothing
-    claim_support_span: float = 0.4  # ... and full credit from floor + span
-    claim_confident: float = 0.5  # below this for a key point, the grade is flagged uncertain
 
 
 @dataclass(frozen=True)
@@ -105,15 +98,9 @@ class _Vectors:
 class OfflineGrader(Grader):
     name = "offline"
 
-    def __init__(
-        self,
-        embedder: Embedder,
-        thresholds: OfflineThresholds | None = None,
-        claims: ClaimJudge | None = None,
-    ):
+    def __init__(self, embedder: Embedder, thresholds: OfflineThresholds | None = None):
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
-        self.claims = claims  # reads what each sentence claims about each key point; None: words only
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
@@ -131,10 +118,6 @@ class OfflineGrader(Grader):
         found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
         creditable = [i for i in usable if i not in blocked]
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
-        if self.claims is not None:
-            found += self._check_claims(points, spans, creditable, vectors, results, credits)
-            if any(r.confidence is not None and r.confidence < self.t.claim_confident for r in results):
-                flags.append(GradeFlag.UNCERTAIN)
         coverage = weighted_coverage(points, credits)
         on_question = self._about_the_question(vectors)
         lengths = np.array([len(s.text) for s in spans], dtype=float)
@@ -148,7 +131,7 @@ class OfflineGrader(Grader):
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
         return Grade(
-            score=min(overall_score(criteria), error_cap(len(found))),
+            score=overall_score(criteria),
             grader=self.name,
             criteria=criteria,
             key_points=results,
@@ -280,40 +263,6 @@ class OfflineGrader(Grader):
             credits.append(self._credit(match.recall))
         return results, credits
 
-    def _check_claims(
-        self,
-        points: list[KeyPoint],
-        spans: list[Span],
-        creditable: list[int],
-        vectors: _Vectors,
-        results: list[KeyPointResult],
-        credits: list[float],
-    ) -> list[MisconceptionFound]:
-        """Read each key point against its nearest sentences (`claims`): a point a sentence contradicts earns
-        nothing and is reported as a wrong claim; a point no sentence states earns credit only as far as one
-        does. Updates `results` and `credits` in place; returns the wrong claims."""
-        assert self.claims is not None
-        nearest = claims.nearest_spans(vectors.points @ vectors.spans.T, creditable)
-        checked = claims.check_points(self.claims, [p.text for p in points], [s.text for s in spans], nearest)
-        wrong = []
-        for i, (point, claim) in enumerate(zip(points, checked, strict=True)):
-            if claim.against_span is not None and claim.against >= self.t.claim_against > claim.support:
-                evidence = spans[claim.against_span].text
-                credits[i] = 0.0
-                results[i] = results[i].model_copy(
-                    update={"status": "missing", "evidence": None, "confidence": round(claim.against, 2)}
-                )
-                wrong.append(
-                    MisconceptionFound(
-                        text=point.text, correction=f"In fact: {point.text}", evidence=evidence
-                    )
-                )
-                continue
-            credits[i] *= _clip01((claim.support - self.t.claim_support_floor) / self.t.claim_support_span)
-            confidence = max(claim.support, claim.against, 1.0 - claim.support - claim.against)
-            results[i] = results[i].model_copy(update={"confidence": round(confidence, 2)})
-        return wrong
-
     def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
         """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""
         return not (
@@ -376,10 +325,6 @@ def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> 
     if found:
         summary += f" It also states {len(found)} common misconception(s)."
     return summary
-
-
-def _clip01(value: float) -> float:
-    return min(max(value, 0.0), 1.0)
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:

