@@ -31,12 +31,14 @@ from interviewer.grading.guards import addresses_the_grader, check_answer, copie
 from interviewer.grading.scoring import (
     Signal,
     coverage_gate,
+    error_cap,
     feedback,
     misconception_factor,
     overall_score,
     score_criteria,
     weighted_coverage,
 )
+from interviewer.grading.swaps import find_swap
 from interviewer.models import (
     Grade,
     GradeFlag,
@@ -79,6 +81,7 @@ class OfflineThresholds:
     # (tests/test_grader.py) and the adversarial suite's swapped definitions.
     misconception: float = 0.78
     misconception_margin: float = 0.03  # how much closer to a key point a span may be and still be wrong
+    check_swaps: bool = True  # a key point made with its paired term exchanged earns nothing (`swaps`)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class OfflineGrader(Grader):
         found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
         creditable = [i for i in usable if i not in blocked]
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
+        if self.t.check_swaps:
+            found += _swapped_points(points, [spans[i].text for i in creditable], results, credits)
         coverage = weighted_coverage(points, credits)
         on_question = self._about_the_question(vectors)
         lengths = np.array([len(s.text) for s in spans], dtype=float)
@@ -131,7 +136,7 @@ class OfflineGrader(Grader):
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
         return Grade(
-            score=overall_score(criteria),
+            score=min(overall_score(criteria), error_cap(len(found))),
             grader=self.name,
             criteria=criteria,
             key_points=results,
@@ -325,6 +330,24 @@ def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> 
     if found:
         summary += f" It also states {len(found)} common misconception(s)."
     return summary
+
+
+def _swapped_points(
+    points: list[KeyPoint], texts: list[str], results: list[KeyPointResult], credits: list[float]
+) -> list[MisconceptionFound]:
+    """Key points the answer makes with a paired term exchanged (`swaps`): no credit, and each reported as a
+    wrong claim with its correction. Updates `results` and `credits` in place."""
+    wrong = []
+    for i, point in enumerate(points):
+        swap = find_swap(point.text, texts) if results[i].status != "missing" else None
+        if swap is None:
+            continue
+        credits[i] = 0.0
+        results[i] = results[i].model_copy(update={"status": "missing", "evidence": None})
+        wrong.append(
+            MisconceptionFound(text=point.text, correction=swap.correction(point.text), evidence=swap.clause)
+        )
+    return wrong
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:

@@ -36,6 +36,12 @@ MISCONCEPTION_PENALTY = 0.5
 # LLM grader figures on the dev sets.
 STATUS_CREDIT: dict[KeyPointStatus, float] = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
 
+# The most an answer can score with wrong claims in it (misconceptions found, key points made with a paired term
+# exchanged): one leaves a good answer in the 4-6 band, two or more a wrong one (issue 11's table of what a strict
+# interviewer gives). On evals/ dev it moved one-error answers scored <= 6 from 4% to 8% and cost no excellent
+# answer anything (docs/grader-notes.md).
+ERROR_CAPS = (10.0, 6.0, 3.0)
+
 Signal = tuple[float, str]
 """A criterion's raw value (0-1) and the rationale shown beside it."""
 
@@ -54,6 +60,11 @@ def coverage_gate(coverage: float) -> float:
 def misconception_factor(misconceptions: int) -> float:
     """The factor (0-1) on accuracy, and on evidence for open answers, after this many misconceptions."""
     return max(0.0, 1.0 - MISCONCEPTION_PENALTY * misconceptions)
+
+
+def error_cap(errors: int) -> float:
+    """The highest score an answer with this many wrong claims can get."""
+    return ERROR_CAPS[min(errors, len(ERROR_CAPS) - 1)]
 
 
 def criterion_score(rubric: Rubric, criterion_id: str, fraction: float, rationale: str) -> CriterionScore:
