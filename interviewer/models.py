@@ -161,6 +161,7 @@ class GradeFlag(StrEnum):
     NEAR_EMPTY = "near_empty"
     DONT_KNOW = "dont_know"
     COPIES_QUESTION = "copies_question"
+    COPIES_REFERENCE = "copies_reference"
     OFF_TOPIC = "off_topic"
     # Graded, but part of the answer earned nothing or the score was limited.
     KEYWORD_LIST = "keyword_list"
@@ -178,6 +179,7 @@ STOPS_GRADING = frozenset(
         GradeFlag.NEAR_EMPTY,
         GradeFlag.DONT_KNOW,
         GradeFlag.COPIES_QUESTION,
+        GradeFlag.COPIES_REFERENCE,
         GradeFlag.OFF_TOPIC,
     }
 )
@@ -356,6 +358,7 @@ class QuestionRecord(BaseModel):
     follow_up_grades: list[Grade] = Field(default_factory=list)
     skipped: bool = False
     hints: int = 0
+    revealed: bool = False  # the reference answer was shown before the question was answered
     score: float = 0.0
 
 

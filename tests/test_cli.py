@@ -182,6 +182,38 @@ def test_eval_reports_figures_and_writes_predictions(env, tmp_path: Path) -> Non
     assert any(line.startswith("Pearson r") and len(line.split()) == 5 for line in table.splitlines())
 
 
+def test_eval_of_an_answer_set_prints_kinds_and_targets(env, tmp_path: Path) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "a.yaml").write_text(
+        """\
+- question_id: l1-vs-l2-regularization
+  kind: excellent
+  score: 9.5
+  answer: >-
+    L1 adds the sum of absolute weights to the loss and pushes some weights to exactly zero, so it selects
+    features; L2 adds the sum of squares and shrinks every weight smoothly without zeroing it.
+- question_id: l1-vs-l2-regularization
+  kind: swapped
+  score: 0.5
+  note: L1 and L2 exchanged.
+  answer: >-
+    L2 regularization sets many weights to exactly zero, so it gives sparse models and does feature
+    selection. L1 shrinks all weights smoothly towards zero but never exactly to zero.
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "split.yaml").write_text("dev: [l1-vs-l2-regularization]\ntest: []\n", encoding="utf-8")
+    result = run(env, "eval", str(tmp_path), "--split", "dev", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    kinds = {k["kind"]: k for k in figures["kinds"]}
+    assert figures["n"] == 2 and set(kinds) == {"excellent", "swapped"}
+    assert kinds["swapped"]["mean"] <= 3 < kinds["excellent"]["mean"]
+    assert figures["targets"][0]["name"] == "Spearman rho with the human scores"
+    nothing = run(env, "eval", str(tmp_path), "--split", "sideways")
+    assert nothing.returncode == 2 and "--split is dev, test or all" in nothing.stderr
+
+
 def test_eval_rejects_a_malformed_line(env, tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text(

@@ -188,3 +188,25 @@ def test_questions_are_chosen_by_the_session_settings(bank, store) -> None:
     empty = Session(bank, store, ScriptedGrader([]), SessionConfig(topics=["no-such-topic"]))
     with pytest.raises(InterviewerError, match="No questions match"):
         empty.start()
+
+
+def test_the_revealed_reference_pasted_back_scores_zero_but_own_words_are_graded(bank, store) -> None:
+    ids = ["precision-vs-recall", "bias-variance-tradeoff"]
+    entry = bank.get(ids[0])
+    pasted_unseen = _session(bank, store, ScriptedGrader(["cccc"]), ids[:1], max_follow_ups=0, mode="study")
+    pasted_unseen.start()
+    assert pasted_unseen.answer(entry.reference_answer)[0].grade.score > 0  # not revealed: graded as usual
+
+    grader = ScriptedGrader(["cccc"])
+    session = _session(bank, store, grader, ids, max_follow_ups=0, mode="study")
+    session.start()
+    session.reveal()
+    turns = session.answer(entry.reference_answer)
+    grade = turns[0].grade
+    assert grade.score == 0 and grade.flags == ["copies_reference"] and not grader.asked
+    assert "reference answer you revealed" in grade.feedback.summary
+    assert session.transcript.questions[0].revealed
+
+    session.reveal()  # the second question: revealed, then answered in the candidate's own words
+    session.answer("Bias is error from wrong assumptions; variance is sensitivity to the training sample.")
+    assert grader.asked and session.transcript.questions[1].main_grade.score > 0

@@ -50,6 +50,24 @@ def check_answer(question: str, answer: str, reference: str = "") -> GuardResult
     return None
 
 
+# After the reference answer was revealed, an answer whose word runs are mostly the reference's own is a paste
+# of it, not an answer (the session refuses to score it). Not a guard for every answer: on Mohler, students who
+# wrote the textbook's words were graded right, and applying it to every answer cut r from 0.636 to 0.579.
+# Runs of five words are long enough that an answer written independently shares almost none with the reference.
+COPY_RUN = 5
+COPY_SHARE = 0.5  # this share of the answer's 5-word runs found in the reference
+
+
+def copies_reference(reference: str, text: str) -> bool:
+    """True when most of the answer's five-word runs stand in the reference answer as they are."""
+    answer_runs = _runs(tokens(text))
+    return bool(answer_runs) and len(answer_runs & _runs(tokens(reference))) >= COPY_SHARE * len(answer_runs)
+
+
+def _runs(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + COPY_RUN]) for i in range(len(words) - COPY_RUN + 1)}
+
+
 def novel_content(question: str, text: str) -> list[str]:
     """Content words of `text` that the question does not already contain."""
     asked = set(content_tokens(question))

@@ -16,13 +16,15 @@ from pydantic import BaseModel
 
 from interviewer.content.loader import Bank
 from interviewer.errors import InterviewerError
-from interviewer.grading.grader import Grader, TextSink
+from interviewer.grading.grader import Grader, TextSink, zero_grade
+from interviewer.grading.guards import copies_reference
 from interviewer.interview import policy
 from interviewer.interview.follow_ups import FollowUpWriter, ProbeFollowUps
 from interviewer.interview.limits import AnswerLimits
 from interviewer.models import (
     BankEntry,
     Grade,
+    GradeFlag,
     KeyPointResult,
     QuestionRecord,
     Reference,
@@ -33,6 +35,10 @@ from interviewer.models import (
 from interviewer.retrieval.store import QuestionFilter, QuestionStore
 
 FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
+PASTED = (
+    "This is the reference answer you revealed, word for word, so it scores 0: it shows what you read, not "
+    "what you know. Next time, answer first and reveal after; or say it in your own words."
+)
 
 
 class SessionSnapshot(BaseModel):
@@ -105,7 +111,12 @@ class Session:
         assert self._state is not None
         stream_feedback = on_text if self.config.mode == "study" else None
         if self._target is None:
-            grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=stream_feedback)
+            if record.revealed and copies_reference(entry.reference_answer, text):
+                grade = zero_grade(
+                    Reference.from_entry(entry), rubric, self.grader.name, GradeFlag.COPIES_REFERENCE, PASTED
+                )
+            else:
+                grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=stream_feedback)
             record.main_grade = grade
         else:
             grade = self.grader.grade(
@@ -159,6 +170,7 @@ class Session:
             )
         record = self._record()
         record.hints += 1
+        record.revealed = True
         entry = self.bank.get(record.entry_id)
         return [self._say("hint", f"Reference answer:\n\n{entry.reference_answer}")]
 
