@@ -98,7 +98,7 @@ def test_the_score_card_escapes_the_answer_and_highlights_its_evidence() -> None
     assert card.count("Recall is hard.</mark>") == 1  # quoted twice (partial, misconception): marked once
     assert "6/10" in card and "offline grader" in card and "Correctness" in card
     assert "<b>missing</b>: They trade off via the threshold." in card
-    assert "What a strong answer adds" in card and "Misconceptions" in card
+    assert "What a strong answer adds" in card and "Wrong claims" in card
     assert "<details><summary>Reference answer</summary><p>Precision is <strong>TP/(TP+FP)</strong>." in card
     assert "&lt;b&gt;bold?&lt;/b&gt;" in card  # raw HTML in Markdown is shown, not rendered
 

@@ -95,5 +95,5 @@ def print_grade(grade: Grade) -> None:
         evidence = f'\n      evidence: "{k.evidence}"' if k.evidence else ""
         typer.echo(f"  [{k.status:^7}] {k.text}{evidence}")
     for m in grade.misconceptions:
-        typer.echo(f'Misconception: "{m.evidence}"\n  {m.correction}')
+        typer.echo(f'Wrong claim: "{m.evidence}"\n  {m.correction}')
     typer.echo(f"\n{grade.feedback.summary}")

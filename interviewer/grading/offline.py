@@ -300,7 +300,7 @@ def _signals(
     """The value and rationale of every measure a rubric criterion can name."""
     gate = coverage_gate(coverage)
     penalty = misconception_factor(len(found))
-    mistakes = f"{len(found)} misconception(s) found."
+    mistakes = f"{_count(len(found), 'wrong claim')} found."
     structure = open_answers.structure(about)
     specificity = open_answers.specificity(about)
     evidence = open_answers.evidence(about)
@@ -314,22 +314,31 @@ def _signals(
             coverage,
             f"Covered {covered} of {len(results)} key points" + (f", {partial} partly." if partial else "."),
         ),
-        "accuracy": (gate * penalty, mistakes if found else "No misconceptions found."),
+        "accuracy": (gate * penalty, mistakes if found else "No wrong claims found."),
         "focus": (gate * focus_share, f"{round(100 * focus_share)}% of the answer is about the question."),
     }
 
 
 def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> str:
+    """What this answer did and the one thing most worth fixing: its wrong claims first (listed, with their
+    corrections, beside the summary), then the weightiest key point it left out."""
     covered = sum(r.status == "covered" for r in results)
-    if covered == len(results) and not found:
-        summary = "A complete answer: every key point is there."
+    missing = sorted((r for r in results if r.status != "covered"), key=lambda r: -r.weight)
+    total = _count(len(results), "key point")
+    if not missing:
+        summary = f"All {total} are there."
     elif covered:
-        summary = f"Good start: {covered} key point(s) covered. Work on what is listed as missing."
+        summary = f"You made {covered} of {total}. The most important one missing: {missing[0].text}"
     else:
-        summary = "The answer misses the key points; compare it with the model answer."
+        summary = f"None of the {total} came through. Start with: {missing[0].text}"
     if found:
-        summary += f" It also states {len(found)} common misconception(s)."
+        claims = "One claim is wrong" if len(found) == 1 else f"{len(found)} claims are wrong"
+        summary = f"{claims}: see below for what you said and the correction. {summary}"
     return summary
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _swapped_points(
