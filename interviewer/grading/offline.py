@@ -330,7 +330,7 @@ def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> 
     elif covered:
         summary = f"You made {covered} of {total}. The most important one missing: {missing[0].text}"
     else:
-        summary = f"None of the {total} came through. Start with: {missing[0].text}"
+        summary = f"None of the {total} came through in full. Start with: {missing[0].text}"
     if found:
         claims = "One claim is wrong" if len(found) == 1 else f"{len(found)} claims are wrong"
         summary = f"{claims}: see below for what you said and the correction. {summary}"

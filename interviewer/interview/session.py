@@ -339,7 +339,8 @@ def feedback_text(grade: Grade) -> str:
     if missed:
         lines.append("Missing or partial:\n" + "\n".join(f"- {k.text} ({k.status})" for k in missed))
     for m in grade.misconceptions:
-        lines.append(f"Careful: you said “{m.evidence}”. {m.correction}")
+        said = m.evidence.rstrip(" .")
+        lines.append(f"Careful: you said “{said}”. {m.correction}")
     return "\n\n".join(lines)
 
 
