@@ -84,7 +84,14 @@ def test_every_guard_flag_stops_grading(answer: str, flag: GradeFlag) -> None:
 
 def test_the_stop_set_is_the_guards_and_off_topic_and_no_stopped_answer_is_followed_up() -> None:
     # copies_reference: the session's stop for the revealed reference answer pasted back
-    assert {"empty", "near_empty", "dont_know", "copies_question", "copies_reference", "off_topic"} == STOPS_GRADING
+    assert {
+        "empty",
+        "near_empty",
+        "dont_know",
+        "copies_question",
+        "copies_reference",
+        "off_topic",
+    } == STOPS_GRADING
     missed = [KeyPointResult(text="point", weight=1, status="missing", probe="What about the point?")]
     for flag in GradeFlag:
         state, _ = policy.start(("q1", "q2"), max_follow_ups=2)
