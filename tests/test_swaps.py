@@ -12,6 +12,18 @@ L1_SPARSE = "L1 drives some weights to exactly zero, giving sparse models and fe
 L2_SHRINKS = "L2 shrinks all weights towards zero without usually making them exactly zero."
 
 
+def test_two_definitions_joined_by_and_are_read_clause_by_clause() -> None:
+    point = "Precision is the fraction of predicted positives that are truly positive."
+    answer = (
+        "Recall is the fraction of predicted positives that are truly positive, and precision is TP/(TP+FN)."
+    )
+    swap = find_swap(point, [answer])
+    assert (
+        swap is not None
+        and swap.clause == "Recall is the fraction of predicted positives that are truly positive"
+    )
+
+
 def test_the_other_term_making_the_point_is_a_swap_and_names_both_terms() -> None:
     swap = find_swap(L1_SPARSE, ["L2 sets many weights to exactly zero, so it gives sparse models."])
     assert swap is not None

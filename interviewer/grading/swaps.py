@@ -39,7 +39,7 @@ PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
 MIN_SHARED_WORDS = 2
 
 _CLAUSE_BREAK = re.compile(
-    r";|,?\s+(?:while|whereas|but|unlike|and\s+then)\s+|,\s+(?=\w+\s+(?:is|are|does|do)\b)"
+    r";|,?\s+(?:while|whereas|but|unlike|and\s+then)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|does|do)\b)"
 )
 
 
