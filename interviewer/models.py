@@ -209,6 +209,11 @@ class MisconceptionFound(BaseModel):
     correction: str
     evidence: str
 
+    @property
+    def quoted(self) -> str:
+        """The evidence as it reads in quotation marks inside a sentence: without its closing full stop."""
+        return self.evidence.rstrip(" .")
+
 
 class Feedback(BaseModel):
     strengths: list[str] = Field(default_factory=list)

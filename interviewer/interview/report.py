@@ -41,7 +41,7 @@ def _grade_lines(grade: Grade) -> list[str]:
         evidence = f" — “{k.evidence}”" if k.evidence else ""
         lines.append(f"- {mark} {k.text}{evidence}")
     for m in grade.misconceptions:
-        lines.append(f"- ⚠️ Wrong claim: “{m.evidence}” — {m.correction}")
+        lines.append(f"- ⚠️ Wrong claim: “{m.quoted}” — {m.correction}")
     lines.append("")
     return lines
 

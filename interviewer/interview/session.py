@@ -339,8 +339,7 @@ def feedback_text(grade: Grade) -> str:
     if missed:
         lines.append("Missing or partial:\n" + "\n".join(f"- {k.text} ({k.status})" for k in missed))
     for m in grade.misconceptions:
-        said = m.evidence.rstrip(" .")
-        lines.append(f"Careful: you said “{said}”. {m.correction}")
+        lines.append(f"Careful: you said “{m.quoted}”. {m.correction}")
     return "\n\n".join(lines)
 
 
