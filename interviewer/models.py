@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
@@ -39,6 +39,9 @@ class KeyPoint(_Content):
     text: NonEmpty
     weight: float = Field(default=1.0, gt=0, le=5)
     probe: NonEmpty | None = None
+    # The point stated wrongly, as a candidate might: its terms swapped, negated, the direction reversed, or a
+    # common wrong version. An answer clause nearer to one of these than to the point earns nothing for it.
+    contrasts: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("probe")
     @classmethod
@@ -46,6 +49,17 @@ class KeyPoint(_Content):
         if probe is not None and not probe.rstrip().endswith("?"):
             raise ValueError(f"a probe must be a question ending in '?', got {probe!r}")
         return probe
+
+    @field_validator("contrasts")
+    @classmethod
+    def _contrasts_are_claims(cls, contrasts: list[str], info: ValidationInfo) -> list[str]:
+        point = str(info.data.get("text", "")).strip().lower()
+        for contrast in contrasts:
+            if contrast.rstrip().endswith("?"):
+                raise ValueError(f"a contrast is a wrong claim, not a question: {contrast!r}")
+            if contrast.strip().lower() == point:
+                raise ValueError(f"a contrast must say something other than its key point: {contrast!r}")
+        return contrasts
 
 
 class Misconception(_Content):
