@@ -1,9 +1,10 @@
 """Offline grading latency per answer, beside the bare cost of encoding the same texts, and index build times.
 
-    .venv/bin/python bench/offline_grading.py [--answers N]
+    .venv/bin/python bench/offline_grading.py [--answers N] [--bank]
 
-Answers come from ../shared/data/mohler-dev.jsonl when it is there, else from the bank's reference answers.
-Prints figures; asserts nothing.
+Answers come from ../shared/data/mohler-dev.jsonl when it is there (ad hoc references: no contrasts), else, or
+with --bank, from the bank's reference answers graded against their own entries (key points with contrasts;
+each entry graded once, so its key points and contrasts are encoded cold). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def percentiles(seconds: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answers", type=int, default=300)
+    parser.add_argument("--bank", action="store_true", help="grade bank reference answers, not Mohler's")
     args = parser.parse_args()
 
     bank = load_bank(PROJECT_DIR / "bank", PROJECT_DIR / "rubrics")
-    if MOHLER.exists():
+    if MOHLER.exists() and not args.bank:
         records = [json.loads(line) for line in MOHLER.read_text().splitlines()[: args.answers]]
         cases = [
             (Reference(question=r["question"], reference_answer=r["reference"]), r["answer"]) for r in records

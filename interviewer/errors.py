@@ -60,7 +60,8 @@ class AnswerRejectedError(InterviewerError):
 
 class LLMError(InterviewerError):
     """The LLM endpoint could not give a usable judgement. `reason` is short and safe to show and log: it never
-    contains the API key or the candidate's text. The LLM grader turns these into an offline-graded fallback."""
+    contains the API key, a password in the endpoint's address or the candidate's text. The LLM grader turns
+    these into an offline-graded fallback."""
 
     def __init__(self, reason: str, advice: str):
         self.reason = reason

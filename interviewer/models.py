@@ -10,7 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
@@ -185,6 +193,8 @@ class GradeFlag(StrEnum):
     MISCONCEPTION = "misconception"
     UNSUPPORTED_EVIDENCE = "unsupported_evidence"
     LLM_CAPPED = "llm_capped"
+    # Graded, but the grader could not tell whether a sentence makes a key point or says its opposite.
+    UNSURE = "unsure"
 
 
 STOPS_GRADING = frozenset(
@@ -207,6 +217,9 @@ class KeyPointResult(BaseModel):
     evidence: str | None = Field(default=None, description="The candidate's own words, verbatim.")
     similarity: float = 0.0
     probe: str | None = None
+    # How sure the grader is of `status` (0-1), and when unsure, why: the candidate should check the point.
+    confidence: float = Field(default=1.0, ge=0, le=1)
+    doubt: str | None = None
 
 
 class CriterionScore(BaseModel):

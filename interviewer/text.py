@@ -89,6 +89,17 @@ def content_stems(text: str) -> set[str]:
     return {stem(t) for t in content_tokens(text)}
 
 
+_CLAUSE_BREAK = re.compile(
+    r";|,?\s+(?:while|whereas|but|unlike|and\s+then)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|does|do)\b)"
+)
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence that can make claims of their own: cut at semicolons, at "while", "whereas",
+    "but", "unlike" and "and then", and before ", (and) X is/are/does/do"."""
+    return [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+
+
 @dataclass(frozen=True)
 class Span:
     start: int

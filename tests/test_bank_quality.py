@@ -8,8 +8,12 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+import yaml
 
-from interviewer.models import QuestionType
+from interviewer.grading.offline import OfflineGrader
+from interviewer.models import QuestionType, Reference
+
+from .conftest import ROOT
 
 # Chosen from the real distribution of all-MiniLM-L6-v2 cosine similarities between bank questions (190
 # entries, 17,955 pairs): median 0.11, 99.9th percentile 0.66, maximum 0.85. The same question reworded scores
@@ -98,3 +102,33 @@ def test_no_urls_in_further_reading(bank) -> None:
     assert [
         r for e in bank.entries.values() for r in e.further_reading if re.search(r"https?://|www\.", r)
     ] == []
+
+
+@pytest.mark.parametrize("bank_file", sorted(p.name for p in (ROOT / "bank").glob("*.yaml")))
+def test_no_reference_answer_is_taken_for_a_wrong_claim_about_its_own_key_points(
+    bank, embedder, bank_file
+) -> None:
+    """The contrasts and the reversal check must leave a right answer alone: each entry's own reference
+    answer, graded against its entry, has no wrong claim and no key point in doubt."""
+    grader = OfflineGrader(embedder)
+    ids = [e["id"] for e in yaml.safe_load((ROOT / "bank" / bank_file).read_text(encoding="utf-8"))]
+    flagged = {}
+    for entry in (bank.get(i) for i in ids):
+        rubric = bank.rubric_for(entry.type, entry.rubric)
+        grade = grader.grade(Reference.from_entry(entry), entry.reference_answer, rubric)
+        wrong = [m.evidence for m in grade.misconceptions] + [k.doubt for k in grade.key_points if k.doubt]
+        if wrong:
+            flagged[entry.id] = wrong
+    assert flagged == {}
+
+
+def test_every_contrast_differs_from_the_entrys_key_points(bank) -> None:
+    """A contrast is a wrong claim: it must not restate one of its entry's (right) key points."""
+    clashes = [
+        (entry.id, contrast)
+        for entry in bank.entries.values()
+        for point in entry.key_points
+        for contrast in point.contrasts
+        if contrast.strip().lower() in {p.text.strip().lower() for p in entry.key_points}
+    ]
+    assert clashes == []

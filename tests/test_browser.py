@@ -102,7 +102,13 @@ def send(page: Page, answer: str) -> None:
     page.click("#iv-send")
 
 
+def bot_messages(page: Page) -> list[str]:
+    return page.locator("#iv-chat .message.bot").all_inner_texts()
+
+
 def test_a_two_question_session_with_score_card_report_refresh_and_download(page: Page, bank: Bank) -> None:
+    expect(page.locator("#iv-chat")).to_contain_text("Welcome")  # a one-line introduction on a first visit
+    expect(page.locator("footer")).not_to_contain_text("API")  # no "Use via API" on a candidate's page
     start(page)
     first = current_entry(page, bank, 1, 2)
     send(page, first.reference_answer)
@@ -112,6 +118,11 @@ def test_a_two_question_session_with_score_card_report_refresh_and_download(page
     expect(card.locator("mark.covered").first).to_be_visible()
     expect(card.locator("details summary")).to_have_text("Reference answer")
     expect(page.locator("#iv-chat")).to_contain_text("Question 2 of 2")
+    feedback, question = bot_messages(page)[-2:]  # the next question in a bubble of its own
+    assert feedback.startswith("Score: ") and "Question 2" not in feedback
+    assert question.startswith("Question 2 of 2: ")
+    clear = page.locator("#iv-chat button[aria-label=Clear]")  # the trash icon would wipe the question
+    assert clear.count() == 0 or not clear.first.is_visible()
     page.screenshot(path=str(ARTIFACTS / "study-score-card.png"), full_page=True)
 
     assert "session=" in page.url  # the address carries the session, so a refresh resumes it
@@ -127,6 +138,9 @@ def test_a_two_question_session_with_score_card_report_refresh_and_download(page
     expect(report.locator("svg.iv-chart").first).to_be_visible()
     expect(report).to_contain_text(first.question)
     expect(report).to_contain_text("Strongest key points")
+    expect(report.locator("[data-testid=questions] tr")).to_have_count(3)  # the per-question table
+    expect(report.locator("details.iv-reference").first).to_be_attached()  # the reference answers
+    expect(report.locator(".iv-who", has_text="You answered").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "study-report.png"), full_page=True)
 
     with page.expect_download() as info:
@@ -186,26 +200,72 @@ def test_a_100k_character_paste_gets_the_message_and_keeps_the_text(page: Page) 
 
 
 def test_the_exam_clock_sends_the_typed_answer_when_time_runs_out(page: Page) -> None:
+    expect(page.locator("#iv-time-limit")).to_be_hidden()  # the time limit is for exams only
     page.locator("#iv-mode label", has_text="exam").click()
+    expect(page.locator("#iv-time-limit")).to_be_visible()
+    expect(page.locator("#iv-time-limit")).to_contain_text("2 s late")  # the grace period, said
     set_number(page, "iv-time-limit", 10)
     start(page, questions=1)
     expect(page.locator(".iv-clock")).to_contain_text("Time left: 0:", timeout=5_000)
     expect(page.locator("#iv-hint")).to_be_hidden()  # no hints or answers in an exam
     expect(page.locator("#iv-reveal")).to_be_hidden()
     page.locator("#iv-answer textarea").fill("An answer typed just before the time ran out.")
+    expect(page.locator("#iv-notice")).to_contain_text("Time's up", timeout=30_000)
     expect(page.locator("#iv-chat")).to_contain_text("That's the end of the interview", timeout=30_000)
     expect(page.locator("#iv-chat")).to_contain_text("An answer typed just before the time ran out.")
+    report = page.locator("#iv-report")
+    expect(report.locator("[data-testid=questions] th", has_text="Time")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "exam-times-up.png"), full_page=True)
 
 
-def test_history_opens_a_past_report(page: Page) -> None:
+def open_history_row(page: Page, row: int) -> None:
+    page.get_by_role("tab", name="History").click()
+    table = page.locator("#iv-history")
+    expect(table).to_contain_text("/10", timeout=15_000)
+    table.locator(f"[data-testid=cell-{row}-1]").click()  # the row's score
+
+
+def test_history_rows_open_their_reports(page: Page, bank: Bank) -> None:
     start(page, questions=1)
+    asked = current_entry(page, bank, 1, 1)
     page.click("#iv-end")
     expect(page.locator("#iv-report")).to_contain_text("Overall score", timeout=30_000)
     session_id = page.url.split("session=")[1]
-    page.get_by_role("tab", name="History").click()
-    expect(page.locator("#iv-history")).to_contain_text(session_id, timeout=15_000)
-    page.locator("#iv-history-pick input").click()
-    page.get_by_role("option", name=session_id).click()
-    page.click("#iv-history-open")
-    expect(page.locator("#iv-history-report")).to_contain_text(f"Session {session_id}", timeout=15_000)
+    open_history_row(page, 0)  # the latest first
+    table = page.locator("#iv-history")
+    expect(table).not_to_contain_text(session_id)  # no opaque ids
+    expect(table.locator("thead")).to_contain_text("date")
+    report = page.locator("#iv-history-report")
+    expect(report).to_contain_text("Interview report", timeout=15_000)
+    expect(report).to_contain_text(asked.question)
     page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+
+
+def test_a_phone_sized_session(page: Page, bank: Bank) -> None:
+    """390 x 844: the buttons fit, the score card is close below them, the charts fit; History opens."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    start(page, questions=2)
+    send(page, current_entry(page, bank, 1, 2).reference_answer[:200])
+    card = page.locator("#iv-card")
+    expect(card).to_contain_text("Key points", timeout=30_000)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing sticks out
+    buttons = [page.locator(f"#iv-{name}") for name in ("send", "skip", "hint", "repeat", "dont_know", "end")]
+    for button in buttons:
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    below_send = card.bounding_box()["y"] - page.locator("#iv-send").bounding_box()["y"]  # type: ignore[index]
+    assert below_send < 200, below_send  # not seven full-width buttons between: the commands are compact
+    page.locator("#iv-answer textarea").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "phone-score-card.png"))
+    page.click("#iv-end")
+    report = page.locator("#iv-report")
+    expect(report).to_contain_text("Overall score", timeout=30_000)
+    for chart in report.locator("svg.iv-chart").all():
+        box = chart.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390  # charts scale to fit
+    report.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "phone-report.png"), full_page=True)
+    open_history_row(page, 0)
+    expect(page.locator("#iv-history-report")).to_contain_text("Interview report", timeout=15_000)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "phone-history.png"), full_page=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -225,7 +228,8 @@ def test_eval_rejects_a_malformed_line(env, tmp_path: Path) -> None:
 
 def test_practice_in_the_terminal(env, tmp_path: Path) -> None:
     save = tmp_path / "session.json"
-    script = "/hint\n\nPrecision is TP/(TP+FP).\nRecall is TP/(TP+FN).\n\n/skip\n"
+    # a two-paragraph answer, sent by a line holding only "."
+    script = "/hint\n\nPrecision is TP/(TP+FP).\n\nRecall is TP/(TP+FN).\n.\n/skip\n"
     result = run(
         env,
         "practice",
@@ -252,7 +256,73 @@ def test_practice_in_the_terminal(env, tmp_path: Path) -> None:
     saved = json.loads(save.read_text())
     turns = saved["questions"][0]["turns"]
     assert [t["kind"] for t in turns][:4] == ["question", "hint", "answer", "feedback"]
-    assert turns[2]["text"] == "Precision is TP/(TP+FP).\nRecall is TP/(TP+FN)."
+    assert turns[2]["text"] == "Precision is TP/(TP+FP).\n\nRecall is TP/(TP+FN)."
+    assert saved["questions"][0]["reference_answer"]  # the saved report carries the reference answer
+
+
+def test_practice_wraps_at_word_boundaries_and_prints_a_report_without_save(
+    env, tmp_path: Path, bank
+) -> None:
+    args = ["practice", "--questions", "1", "--follow-ups", "0", "--topic", "linear-models", "--seed", "1"]
+    # the end of input (Ctrl-D) sends the answer typed so far; then the interview ends
+    result = run(
+        {**env, "COLUMNS": "60"}, *args, stdin="L1 adds absolute weights.\n\nL2 adds squares.\n", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    question = next(line for line in out.splitlines() if line.startswith("Question 1 of 1: "))
+    asked = " ".join(out.split("Question 1 of 1: ", 1)[1].split("You:", 1)[0].split())
+    assert len(asked) > len(question) - len("Question 1 of 1: ")  # the question was wrapped...
+    assert all(len(line.rstrip()) <= 60 for line in out.splitlines())  # ...to the terminal's width
+    assert asked in {e.question for e in bank.entries.values()}  # ...at word boundaries: no word cut in two
+    assert "Score:" in out and "Interview report" in out and "Overall score" in out  # a report at the end
+    assert not list(tmp_path.glob("*.md"))  # and nothing written
+
+
+def test_ctrl_c_asks_whether_to_save_and_quit(env, tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [SCRIPT, "practice", "--questions", "2", "--follow-ups", "0", "--topic", "linear-models"],
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()  # what it prints, as it prints it (a prompt ends no line)
+
+    def reader() -> None:
+        assert process.stdout is not None
+        for character in iter(lambda: process.stdout.read(1), ""):  # type: ignore[union-attr]
+            lines.put(character)
+
+    threading.Thread(target=reader, daemon=True).start()
+
+    def read_until(text: str, timeout: float = 240) -> str:
+        seen, deadline = "", time.monotonic() + timeout
+        while text not in seen:
+            seen += lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        return seen
+
+    try:
+        read_until("You:")
+        process.send_signal(signal.SIGINT)  # Ctrl-C while the candidate is typing
+        assert "Stop the interview?" in read_until("carry on")
+        process.stdin.write("c\n")  # type: ignore[union-attr]
+        process.stdin.flush()  # type: ignore[union-attr]
+        carried = read_until("You:")
+        assert "Carrying on" in carried, carried
+        process.send_signal(signal.SIGINT)
+        read_until("carry on")
+        process.stdin.write("s\n")  # type: ignore[union-attr]
+        process.stdin.close()  # type: ignore[union-attr]
+        rest = read_until("Transcript saved to")
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert "end of the interview" in rest and "Interview report" in rest
+    (saved,) = tmp_path.glob("interview-*.md")
+    assert saved.read_text().startswith("# Interview report") and "(ended the interview)" in saved.read_text()
 
 
 def test_grade_refuses_an_answer_over_the_configured_limit(env) -> None:
@@ -341,3 +411,44 @@ def test_app_py_is_importable_as_the_gradio_entry(env) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert shutil.which(SCRIPT)
+
+
+def test_grade_in_the_terminal_says_what_the_grader_is_unsure_of(capsys) -> None:
+    from interviewer.cli.grade import print_grade
+    from interviewer.models import Grade, KeyPointResult
+
+    doubt = "“Bagging trains its models one after another” may say the opposite of this point: check it against the reference."
+    points = [
+        KeyPointResult(text="Boosting trains its models one after another.", weight=1, status="covered"),
+        KeyPointResult(text="Bagging reduces variance.", weight=1, status="partial"),
+    ]
+    unsure = Grade(
+        score=5,
+        grader="offline",
+        flags=["padding", "unsure"],
+        key_points=[points[0].model_copy(update={"confidence": 0.5, "doubt": doubt}), points[1]],
+    )
+    print_grade(unsure)
+    out = capsys.readouterr().out
+    assert "The grader is unsure about 1 key point: check it against the reference answer." in out
+    assert f"[covered] Boosting trains its models one after another.\n      unsure: {doubt}\n" in out
+    assert "Flags: padding\n" in out and out.count("unsure") == 2
+    print_grade(Grade(score=5, grader="offline", flags=["padding"], key_points=points))
+    out = capsys.readouterr().out
+    assert "nsure" not in out and "Flags: padding\n" in out
+
+
+def test_ctrl_c_while_grading_waits_for_the_grade() -> None:
+    import signal as signals
+
+    from interviewer.cli.terminal import CtrlC
+
+    ctrl_c = CtrlC()
+    ctrl_c(signals.SIGINT, None)  # while grading or printing: noted, nothing cut off
+    assert ctrl_c.pending
+    # then, before reading the next answer, the question comes
+    with pytest.raises(KeyboardInterrupt), ctrl_c.reading():
+        pass
+    assert not ctrl_c.pending
+    with pytest.raises(KeyboardInterrupt), ctrl_c.reading():  # while reading: at once
+        ctrl_c(signals.SIGINT, None)

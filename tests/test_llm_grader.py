@@ -12,7 +12,7 @@ import pytest
 
 from interviewer.config import Settings
 from interviewer.errors import LLMConfigError
-from interviewer.grading.llm import LLMGrader
+from interviewer.grading.llm import LLMGrader, acceptable_evidence
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.scoring import overall_score
 from interviewer.llm import prompts
@@ -159,6 +159,36 @@ def test_evidence_that_is_not_the_candidates_own_words_is_not_credited(llm, embe
     assert "not supported by your own words" in grade.feedback.summary
 
 
+def test_every_shipped_key_point_quoted_back_is_accepted_as_evidence_of_itself(bank) -> None:
+    rejected = [
+        (entry.id, point.text)
+        for entry in bank.entries.values()
+        for point in entry.key_points
+        if not acceptable_evidence(point.text, point.text, point.text, entry.question)
+    ]
+    assert not rejected
+
+
+def test_key_points_quoted_by_the_candidate_are_credited(llm, embedder, bank) -> None:
+    # "Instruction tuning ... useful assistants" was once rejected for its words "instruction" and "assistant".
+    entry = bank.get("gpt-3-thoughts")
+    answer = " ".join(k.text for k in entry.key_points)
+
+    def quoting(received: Received) -> Reply:
+        request = read_grading_request(received)
+        points = {n: ("covered", k.text) for n, k in enumerate(entry.key_points, 1)}
+        return Reply.json(judgement(request, points=points, level=3))
+
+    llm.responder = quoting
+    grade = make_grader(llm.url, embedder).grade(
+        Reference.from_entry(entry), answer, bank.rubric_for(entry.type, entry.rubric)
+    )
+    assert grade.grader == "llm", grade.fallback_reason
+    assert [k.status for k in grade.key_points] == ["covered"] * len(entry.key_points)
+    assert [k.evidence for k in grade.key_points] == [k.text for k in entry.key_points]
+    assert "unsupported_evidence" not in grade.flags
+
+
 @pytest.mark.parametrize(
     ("answer", "flag"),
     [
@@ -184,7 +214,7 @@ def test_an_llm_score_far_above_the_offline_grade_is_capped_and_flagged(llm, emb
     sentences = [
         "Of the things you flagged, precision says how many were right.",
         "Of the things that were really there, recall says how many you flagged.",
-        "Moving the cut-off trades one for the other.",
+        "A higher cut-off can only lose recall, and mostly, not always, gains precision.",
         "Spam filters want the first, cancer screening the second.",
         "F1 blends both.",
     ]
@@ -196,7 +226,9 @@ def test_an_llm_score_far_above_the_offline_grade_is_capped_and_flagged(llm, emb
         return Reply.json(judgement(request, points=points, level=3))
 
     llm.responder = generous
-    grader = make_grader(llm.url, embedder)
+    # The quote check would lower these points first (their words are beyond the offline grader's reading:
+    # tests/test_llm_obliging.py); without it, the cap is the last stop.
+    grader = make_grader(llm.url, embedder, check_quotes=False)
     offline = grader.offline.grade(Reference.from_entry(entry), answer, rubric)
     grade = grader.grade(Reference.from_entry(entry), answer, rubric)
     assert offline.score < 6

@@ -7,11 +7,22 @@ from collections import deque
 
 import pytest
 
+from interviewer.cli.terminal import show
 from interviewer.errors import AnswerRejectedError, InterviewerError
 from interviewer.grading.grader import Grader
 from interviewer.interview import policy, report
-from interviewer.interview.session import Session
-from interviewer.models import Grade, KeyPointResult, Reference, Rubric, SessionConfig
+from interviewer.interview import session as session_module
+from interviewer.interview.follow_ups import LLMFollowUps, ProbeFollowUps
+from interviewer.interview.session import Session, feedback_text, is_practice
+from interviewer.models import (
+    FollowUpQuestion,
+    Grade,
+    KeyPointResult,
+    Reference,
+    Rubric,
+    SessionConfig,
+    Turn,
+)
 from interviewer.retrieval.store import InMemoryQuestionStore
 
 
@@ -208,5 +219,188 @@ def test_the_revealed_reference_pasted_back_scores_zero_but_own_words_are_graded
     assert session.transcript.questions[0].revealed
 
     session.reveal()  # the second question: revealed, then answered in the candidate's own words
-    session.answer("Bias is error from wrong assumptions; variance is sensitivity to the training sample.")
-    assert grader.asked and session.transcript.questions[1].main_grade.score > 0
+    own = session.answer(
+        "Bias is error from wrong assumptions; variance is sensitivity to the training sample."
+    )
+    assert grader.asked and own[0].grade.score > 0  # graded and shown, as practice
+    second = session.transcript.questions[1]
+    assert second.main_grade is None and second.score == 0  # the reveal closed the question
+    assert (
+        own[0].text.startswith("**Practice: 10/10, not counted, as you answered after the reveal**")
+        and session.finished
+    )
+
+
+DOUBT = "“Bagging trains its models one after another” may say the opposite of this point: check it against the reference."
+
+
+def _unsure_grade(doubt: str | None = DOUBT) -> Grade:
+    return Grade(
+        score=5,
+        grader="offline",
+        flags=["unsure"] if doubt else [],
+        key_points=[
+            KeyPointResult(
+                text="Boosting trains its models one after another.",
+                weight=1,
+                status="covered",
+                evidence="Bagging trains its models one after another.",
+                confidence=0.5 if doubt else 1.0,
+                doubt=doubt,
+            ),
+            KeyPointResult(text="Bagging reduces variance.", weight=1, status="missing"),
+        ],
+    )
+
+
+def test_feedback_in_the_chat_and_the_terminal_says_what_the_grader_is_unsure_of(capsys) -> None:
+    text = feedback_text(_unsure_grade())
+    assert "_The grader is unsure about 1 key point: check it against the reference answer._" in text
+    assert f"Covered:\n- Boosting trains its models one after another.\n  Unsure: {DOUBT}" in text
+    assert "- Bagging reduces variance. (missing)" in text and text.count("Unsure:") == 1
+    show([Turn(role="interviewer", kind="feedback", text=text)])  # what `interviewer practice` prints
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps the lines at word boundaries
+    assert "The grader is unsure about 1 key point" in out and " ".join(DOUBT.split()) in out
+    assert "nsure" not in feedback_text(_unsure_grade(doubt=None))
+
+
+# --- the reveal closes the question; follow-ups; repeat; time spent -----------------------------------------
+
+
+def test_a_follow_up_answered_after_the_reveal_is_practice_and_not_counted(bank, store) -> None:
+    ids = ["precision-vs-recall", "bias-variance-tradeoff"]
+    entry = bank.get(ids[0])
+    # main answer: one point of four; the follow-up's answer would cover its point ("c") if it counted
+    grader = ScriptedGrader(["cmmmm", "c"])
+    session = _session(bank, store, grader, ids, max_follow_ups=1, mode="study")
+    session.start()
+    turns = session.answer("Precision is TP over TP plus FP.")
+    assert turns[-1].kind == "follow_up"
+    record = session.transcript.questions[0]
+    before, overall_before = record.score, session.transcript.overall_score
+
+    revealed = session.reveal()
+    assert revealed[0].text.startswith("Reference answer:") and "now closed" in revealed[0].text
+    pasted = session.answer(entry.reference_answer)  # the revealed answer, pasted into the open follow-up
+    assert pasted[0].grade.score == 0 and pasted[0].grade.flags == ["copies_reference"]
+    assert pasted[0].text.startswith("**Practice: 0/10, not counted, as you answered after the reveal**")
+    assert pasted[-1].kind == "question"  # closed: on to the next question
+    assert record.score == before and record.follow_up_grades == []
+    assert is_practice(record, len(record.turns) - 2)  # the pasted answer (its feedback follows it)
+    assert not is_practice(record, 1)  # the main answer counts
+
+    session.reveal()  # the next question: revealed, answered in own words: graded, not counted
+    session.answer("Bias is error from wrong assumptions.")
+    assert grader.asked[-1][1] == "Bias is error from wrong assumptions."
+    assert session.transcript.overall_score == round(overall_before / 2, 1)  # 2 questions; the second 0
+
+    kinds = report.answer_kinds(record)
+    assert list(kinds.values()) == ["main", "practice"]
+    md = report.to_markdown(session.transcript)
+    assert "You answered after the reveal (practice, not counted)" in md
+    assert "Interviewer revealed the reference answer" in md and "answer revealed" in md
+    data = json.loads(report.to_json(session.transcript))
+    assert [t.get("answer_kind") for t in data["questions"][0]["turns"] if t["role"] == "candidate"] == [
+        "main",
+        "practice",
+    ]
+
+
+def test_a_follow_ups_feedback_gives_the_questions_score_not_its_own(bank, store) -> None:
+    ids = ["precision-vs-recall"]
+    session = _session(bank, store, ScriptedGrader(["cmmmm", "c"]), ids, max_follow_ups=1, mode="study")
+    session.start()
+    first = session.answer("Precision is TP over TP plus FP.")
+    assert first[0].text.startswith("**Score: ")
+    follow_up = session.answer("Recall is TP over TP plus FN.")
+    record = session.transcript.questions[0]
+    assert record.follow_up_grades[0].score == 10  # the follow-up's own grade, on its one key point
+    assert follow_up[0].text.startswith(
+        f"**Follow-up: you made the point. The question's score is now {record.score:g}/10**"
+    )
+    assert "10/10" not in follow_up[0].text.split("\n")[0] and record.score < 10
+
+
+def test_the_reply_streams_as_separate_messages(bank, store) -> None:
+    class Streaming(ScriptedGrader):
+        def grade(self, reference, answer, rubric, *, on_text=None):
+            if on_text:
+                on_text("Good start")
+            return super().grade(reference, answer, rubric)
+
+    ids = ["precision-vs-recall", "bias-variance-tradeoff"]
+    session = _session(bank, store, Streaming(["cccc"]), ids, max_follow_ups=0, mode="study")
+    session.start()
+    messages: list[list[str]] = []
+    texts: list[str] = []
+    turns = session.answer("Precision is TP over TP plus FP.", on_reply=messages.append, on_text=texts.append)
+    assert messages[0] == ["Good start"] and messages[-1] == [turns[0].text]
+    assert texts[-1] == turns[0].text + "\n\n"  # one text, as before
+    assert all(len(m) == 1 for m in messages)  # the next question is never glued to the feedback
+
+
+class RewordingWriter(ProbeFollowUps):
+    def reword(self, question: str) -> str:
+        return f"In other words: {question.lower()}"
+
+
+def test_repeat_may_reword_the_question(bank, store) -> None:
+    ids = ["precision-vs-recall"]
+    config = SessionConfig(question_ids=ids, num_questions=1)
+    session = Session(bank, store, ScriptedGrader([]), config, follow_ups=RewordingWriter())
+    session.start()
+    (turn,) = session.command("repeat")
+    assert turn.kind == "repeat" and turn.text == f"In other words: {bank.get(ids[0]).question.lower()}"
+
+
+class ScriptedChat:
+    """A chat model that replies with queued objects (or raises them) and records what it was asked."""
+
+    model = "scripted"
+
+    def __init__(self, *replies):
+        self.replies, self.asked = list(replies), []
+
+    def parse(self, messages, schema, *, check=None, on_partial=None):
+        self.asked.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def test_the_llm_rewords_a_repeated_question_and_falls_back_to_it() -> None:
+    question = "What is the difference between precision and recall?"
+    chat = ScriptedChat(
+        FollowUpQuestion(question="How do precision and recall differ?"), RuntimeError("down")
+    )
+    writer = LLMFollowUps(chat)  # type: ignore[arg-type]
+    assert writer.reword(question) == "How do precision and recall differ?"
+    assert question in chat.asked[0][-1]["content"]
+    assert writer.reword(question) == question  # the endpoint failed: the question as it was
+
+
+def test_the_time_spent_on_each_question_is_kept_and_restored(bank, store, monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(session_module.time, "time", lambda: now[0])
+
+    class SlowGrader(ScriptedGrader):
+        def grade(self, reference, answer, rubric, *, on_text=None):
+            now[0] += 5  # grading takes 5 s, which is not the candidate's time
+            return super().grade(reference, answer, rubric)
+
+    ids = ["precision-vs-recall", "bias-variance-tradeoff"]
+    session = _session(bank, store, SlowGrader(["cmmmm"]), ids, max_follow_ups=1, mode="exam")
+    session.start()
+    now[0] += 40
+    session.answer("Precision is TP over TP plus FP.")  # 40 s; a follow-up is asked after grading
+    snapshot = session.snapshot()
+    restored = Session.restore(bank, store, SlowGrader(["m"]), snapshot)
+    now[0] += 20
+    restored.answer("No idea.")  # 20 s more on question 1
+    now[0] += 7
+    restored.command("skip")
+    assert restored.seconds == [60.0, 7.0]
+    extras = report.ReportExtras(seconds=restored.seconds)
+    md = report.to_markdown(restored.transcript, extras)
+    assert "| # | question | topic | score | time |" in md and "| 1 min 00 s |" in md and "| 7 s |" in md

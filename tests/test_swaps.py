@@ -45,7 +45,7 @@ def test_right_answers_and_unrelated_ones_are_not_swaps(answer: str) -> None:
     assert find_swap(L2_SHRINKS, [answer]) is None
 
 
-def test_a_point_that_names_both_terms_is_never_checked() -> None:
+def test_a_point_that_names_both_terms_in_one_clause_is_not_checked() -> None:
     assert find_swap("L1 gives sparse weights and L2 small ones.", ["L2 gives sparse weights."]) is None
 
 
@@ -69,3 +69,61 @@ def test_a_swapped_answer_loses_the_points_it_swapped_and_is_capped(embedder, ba
         m.correction.startswith(("That is true of L1, not L2", "That is true of L2, not L1"))
         for m in bad.misconceptions
     )
+
+
+SVM_MARGIN = "The SVM chooses the hyperplane that maximises the margin between the classes."
+PCA_VARIANCE = "PCA keeps the directions of maximum variance."
+RELU = "ReLU does not saturate for positive inputs, which keeps its gradient at one there."
+
+
+@pytest.mark.parametrize(
+    ("point", "answer", "said"),
+    [
+        (SVM_MARGIN, "An SVM picks the boundary with the smallest margin between the classes.", "smallest"),
+        (PCA_VARIANCE, "PCA projects onto the directions of least variance in the data.", "least"),
+        ("More training data reduces variance.", "More training data increases the variance.", "increases"),
+    ],
+)
+def test_a_reversed_direction_is_a_reversal(point: str, answer: str, said: str) -> None:
+    swap = find_swap(point, [answer])
+    assert swap is not None and swap.kind == "direction" and swap.said == said
+    assert swap.correction(point) == f"That is the wrong way round: {point}"
+
+
+def test_a_lost_or_added_negation_is_a_reversal() -> None:
+    swap = find_swap(RELU, ["ReLU saturates for large positive inputs, like the sigmoid."])
+    assert swap is not None and swap.kind == "negation"
+    added = find_swap(
+        "Bagging trains its models independently, in parallel.",
+        ["Bagging never trains its models independently."],
+    )
+    assert added is not None and added.said == "never"
+
+
+@pytest.mark.parametrize(
+    ("point", "answer"),
+    [
+        (RELU, "ReLU doesn't saturate for positive inputs, so gradients flow."),  # the same negation
+        (
+            "More training data reduces variance.",
+            "Less training data increases variance.",
+        ),  # two flips cancel
+        (SVM_MARGIN, "It maximises the margin, and the smallest distance to any point is that margin."),
+        # a negation about something else in the clause
+        (PCA_VARIANCE, "PCA keeps the directions of maximum variance and does not need labels."),
+        # two negations in one clause are beyond a word check
+        (
+            "Coefficient sizes only indicate importance after standardising.",
+            "Size is not importance unless the features are standardised.",
+        ),
+    ],
+)
+def test_right_statements_are_not_reversals(point: str, answer: str) -> None:
+    assert find_swap(point, [answer]) is None
+
+
+def test_a_point_that_names_both_terms_is_checked_half_by_half() -> None:
+    point = "L1 penalises the sum of absolute weights while L2 penalises the sum of squared weights."
+    swap = find_swap(point, ["L2 adds lambda times the sum of absolute weights to the loss."])
+    assert swap is not None and (swap.said, swap.meant) == ("L2", "L1")
+    assert find_swap(point, ["L1 adds the sum of absolute weights, L2 the sum of squares."]) is None

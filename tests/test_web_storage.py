@@ -163,7 +163,8 @@ def test_study_mode_has_no_clock_and_reveals_answers(registry: SessionRegistry, 
     session, _ = registry.start(config(time_limit_seconds=30))
     assert registry.deadline(session) is None
     reply = registry.reveal(session.transcript.session_id)
-    assert reply.turns[0].text == f"Reference answer:\n\n{bank.get(IDS[0]).reference_answer}"
+    assert reply.turns[0].text.startswith(f"Reference answer:\n\n{bank.get(IDS[0]).reference_answer}\n\n")
+    assert "This question is now closed" in reply.turns[0].text
     assert session.transcript.questions[0].hints == 1
 
 

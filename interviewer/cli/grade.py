@@ -10,6 +10,7 @@ import typer
 
 from interviewer.cli import shared
 from interviewer.errors import InterviewerError
+from interviewer.interview.doubts import listed_flags, unsure_note
 from interviewer.models import Grade
 
 
@@ -86,14 +87,17 @@ def print_grade(grade: Grade) -> None:
             f"The LLM grader was unavailable ({grade.fallback_reason}); graded offline.",
             fg=typer.colors.YELLOW,
         )
-    if grade.flags:
-        typer.echo(f"Flags: {', '.join(grade.flags)}")
+    if unsure := unsure_note(grade):
+        typer.secho(unsure, fg=typer.colors.YELLOW)
+    if flags := listed_flags(grade):
+        typer.echo(f"Flags: {', '.join(flags)}")
     for c in grade.criteria:
         typer.echo(f"  {c.name:<28} level {c.level}/3  {c.score:>4}/10  {c.rationale}")
     typer.echo("Key points:")
     for k in grade.key_points:
         evidence = f'\n      evidence: "{k.evidence}"' if k.evidence else ""
-        typer.echo(f"  [{k.status:^7}] {k.text}{evidence}")
+        doubt = f"\n      unsure: {k.doubt}" if k.doubt else ""
+        typer.echo(f"  [{k.status:^7}] {k.text}{evidence}{doubt}")
     for m in grade.misconceptions:
         typer.echo(f'Wrong claim: "{m.evidence}"\n  {m.correction}')
     typer.echo(f"\n{grade.feedback.summary}")

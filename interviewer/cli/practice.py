@@ -39,11 +39,15 @@ def practice(
         str, typer.Option(help="study (feedback after each answer) or exam (at the end).")
     ] = "study",
     seed: Annotated[int | None, typer.Option(help="Seed the question choice.")] = None,
-    save: Annotated[Path | None, typer.Option(help="Write the transcript here (.md or .json).")] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the report and transcript here (.md or .json).")
+    ] = None,
 ) -> None:
-    """A text interview in the terminal. Type your answer and finish it with an empty line.
+    """A text interview in the terminal. Type your answer, in as many paragraphs as you like, and send it with
+    a line holding only "." (or Ctrl-D).
 
-    Commands: /skip, /hint, /repeat, /idk (I don't know), /end.
+    Commands: /skip, /hint, /repeat, /idk (I don't know), /end. A report is printed at the end; Ctrl-C asks
+    whether to save it and quit.
     """
     from interviewer.cli.terminal import run_practice
 

@@ -1,11 +1,27 @@
-"""`interviewer practice`: the interview in a terminal, on the same Session as the web page."""
+"""`interviewer practice`: the interview in a terminal, on the same Session as the web page.
+
+An answer can run to several paragraphs: a line holding only "." sends it, and so does the end of input
+(Ctrl-D). What the interviewer says is rendered with `rich`: its Markdown, wrapped at word boundaries to the
+terminal's width. A report is printed at the end (the summary in study mode, where the feedback came after each
+answer; the whole report in exam mode). Ctrl-C asks whether to save and quit, quit, or carry on: at once while
+the candidate is typing, and once the answer is graded while it is being graded (so no half-graded answer is
+left behind, and nothing is cut off in the middle of printing).
+"""
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
 
 from interviewer.errors import InterviewerError
 from interviewer.interview import report
@@ -15,58 +31,168 @@ if TYPE_CHECKING:
     from interviewer.services import Services
 
 COMMANDS = {"/skip": "skip", "/hint": "hint", "/repeat": "repeat", "/idk": "dont_know", "/end": "end"}
+SEND = "."  # a line holding only this sends the answer
+HELP = (
+    'Answer in as many lines and paragraphs as you like, then send it with a line holding only "." (or '
+    "Ctrl-D). Commands: /skip /hint /repeat /idk /end. Ctrl-C stops, asking first whether to save."
+)
+STYLE = {"question": "cyan", "follow_up": "cyan", "repeat": "cyan", "end": "green"}
+
+Stop = Literal["save", "quit", "carry_on"]
+
+
+def console() -> Console:
+    """A console on the current standard output (so a test's capture sees it); rich wraps at word boundaries
+    to the terminal's width, and follows NO_COLOR."""
+    return Console(highlight=False, emoji=False)
 
 
 def read_answer(stream: TextIO) -> str | None:
-    """Lines up to an empty line (or end of input). None at end of input with nothing typed."""
+    """An answer of any number of lines and paragraphs, up to a line holding only "." or the end of input; a
+    command when the first line is one. None at the end of input with nothing typed."""
     lines: list[str] = []
     while True:
         line = stream.readline()
         if not line:
-            return "\n".join(lines) if lines else None
-        line = line.rstrip("\n")
-        if not line.strip():
+            return "\n".join(lines).strip("\n") if lines else None
+        line = line.rstrip("\r\n")
+        if line.strip() == SEND:
             if lines:
-                return "\n".join(lines)
-            continue
-        if not lines and line.strip().lower() in COMMANDS:
-            return line.strip().lower()
+                return "\n".join(lines).strip("\n")
+            continue  # nothing typed yet
+        if not lines:
+            if not line.strip():
+                continue  # blank lines before an answer
+            if line.strip().lower() in COMMANDS:
+                return line.strip().lower()
         lines.append(line)
 
 
 def show(turns: list[Turn]) -> None:
+    out = console()
     for turn in turns:
-        colour = {"question": typer.colors.CYAN, "follow_up": typer.colors.CYAN, "end": typer.colors.GREEN}
-        typer.secho(f"\nInterviewer: {turn.text}", fg=colour.get(turn.kind))
+        out.print()
+        colour = STYLE.get(turn.kind)
+        out.print("Interviewer:", style=f"bold {colour}" if colour else "bold")
+        out.print(Markdown(turn.text), style=colour)
+
+
+class CtrlC:
+    """Ctrl-C in the terminal: it interrupts reading at once (`reading`), and otherwise (grading, printing) is
+    noted and handled once that is done (`pending`), so an answer is never left half graded nor a line half
+    printed. Installed only in the main thread, where signal handlers live."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self._reading = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self._reading:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    @contextmanager
+    def installed(self) -> Iterator[CtrlC]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous: Any = signal.signal(signal.SIGINT, self)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """While the candidate types: Ctrl-C raises KeyboardInterrupt (a pending one at once)."""
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+        self._reading = True
+        try:
+            yield
+        finally:
+            self._reading = False
+
+
+def ask_to_stop(stream: TextIO, save: Path, ctrl_c: CtrlC | None = None) -> Stop:
+    """After Ctrl-C: save and quit, quit without saving, or carry on. Another Ctrl-C, or the end of input,
+    quits without saving."""
+    out = console()
+    out.print(
+        f"\nStop the interview? [bold]s[/] save the report to {escape(str(save))} and quit, [bold]q[/] quit "
+        "without saving, [bold]c[/] carry on (the default): ",
+        end="",
+    )
+    try:
+        with ctrl_c.reading() if ctrl_c else _nothing():
+            reply = stream.readline()
+    except KeyboardInterrupt:
+        return "quit"
+    if not reply:
+        return "quit"
+    choice = reply.strip().lower()[:1]
+    return "save" if choice == "s" else "quit" if choice == "q" else "carry_on"
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def run_practice(
     services: Services, config: SessionConfig, save: Path | None, stream: TextIO | None = None
 ) -> None:
-    import sys
-
     stream = stream or sys.stdin
     session = services.new_session(config)
-    typer.echo(
-        "Answer in as many lines as you like; an empty line sends it. Commands: /skip /hint /repeat /idk /end"
-    )
+    out = console()
+    out.print(HELP)
     show(session.start())
-    while not session.finished:
-        typer.echo("\nYou:")
-        text = read_answer(stream)
-        if text is None:
-            show(session.command("end"))
-            break
-        try:
-            show(session.command(COMMANDS[text]) if text in COMMANDS else session.answer(text))  # type: ignore[arg-type]
-        except InterviewerError as exc:  # a refused answer or command: say why and go on
-            typer.secho(str(exc), fg=typer.colors.YELLOW)
-    if config.mode == "exam" or save:
-        markdown = report.to_markdown(session.transcript)
-        if config.mode == "exam":
-            typer.echo("\n" + markdown)
-        if save:
-            save.write_text(
-                report.to_json(session.transcript) if save.suffix == ".json" else markdown, encoding="utf-8"
-            )
-            typer.echo(f"Transcript saved to {save}")
+    saving = save
+    ctrl_c = CtrlC()
+    with ctrl_c.installed():
+        while not session.finished:
+            if not ctrl_c.pending:  # else the question to stop comes at once
+                out.print("\nYou:", style="bold")
+            try:
+                with ctrl_c.reading():
+                    text = read_answer(stream)
+            except KeyboardInterrupt:
+                target = save or Path(f"interview-{session.transcript.session_id}.md")
+                choice = ask_to_stop(stream, target, ctrl_c)
+                if choice == "carry_on":
+                    out.print("Carrying on: answer the question above.")
+                    continue
+                if choice == "quit":
+                    out.print("Stopped; nothing was saved.")
+                    return
+                saving = target
+                text = "/end"
+            if text is None:
+                show(session.command("end"))
+                break
+            try:
+                turns = session.command(COMMANDS[text]) if text in COMMANDS else session.answer(text)  # type: ignore[arg-type]
+                show(turns)
+            except InterviewerError as exc:  # a refused answer or command: say why and go on
+                out.print(str(exc), style="yellow")
+            if ctrl_c.pending:
+                out.print("\n(Ctrl-C: the answer above was graded first.)")
+    extras = report.ReportExtras(
+        references={
+            q.entry_id: services.bank.entries[q.entry_id].reference_answer
+            for q in session.transcript.questions
+            if q.entry_id in services.bank.entries
+        },
+        seconds=tuple(session.seconds),
+    )
+    exam = config.mode == "exam"
+    out.print()
+    out.print(Markdown(report.to_markdown(session.transcript, extras, with_transcript=exam)))
+    if saving:
+        markdown = report.to_markdown(session.transcript, extras)
+        saving.write_text(
+            report.to_json(session.transcript, extras) if saving.suffix == ".json" else markdown,
+            encoding="utf-8",
+        )
+        out.print(f"\nTranscript saved to {escape(str(saving))}", soft_wrap=True)

@@ -105,16 +105,40 @@ def _repeated_share(question: str, text: str) -> float:
     return sum(covered) / len(said)
 
 
+# Phrases written to whoever grades the answer. A grading word alone never counts: honest answers say "instruction
+# tuning", "SIMD instructions", "useful assistants", "give 8/9" or "the anomaly score". Both graders use this one
+# rule: the offline grader flags the answer, and neither grader takes such text as evidence.
 _TO_THE_GRADER = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,60}\b(?:instructions?|rubric|prompt|rules?|above|previous)\b"
-    r"|\b(?:award|give|assign|grant)\b.{0,40}(?:\b(?:full|maximum|max|top|perfect|highest)\s+"
-    r"(?:marks?|score|points?|grade)|\b\d+\s*(?:/\s*\d+|points|marks)\b|\bscore\b)"
-    r"|^\s*(?:system|assistant|grader|developer)\s*:"
-    r"|[\"']score[\"']\s*:"
-    r"|\b(?:you are|act as)\b.{0,30}\b(?:grader|examiner|assistant|model)\b"
-    r"|\bthis\s+answer\s+(?:deserves|should|must|covers|is\s+(?:complete|correct|perfect|right))\b"
-    r"|\bkey\s+points?\b.{0,30}\b(?:covered|addressed|present|met)\b",
-    re.IGNORECASE,
+    "|".join(
+        [
+            # drop your instructions
+            r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|these|those|of|previous|prior|above|"
+            r"earlier|preceding|original|system|grading)\s+)*(?:instructions?|rubric|rules|guidelines|prompt)\b",
+            r"\b(?:ignore|disregard)\s+(?:everything|all|anything|the\s+text)\s+(?:above|before|previous)",
+            # asking for marks
+            r"\b(?:awards?|give|grant|assign)\b[^.\n]{0,40}\b(?:full|maximum|max|perfect)\s+(?:marks?|score|grade|credit)",
+            r"\bfull\s+(?:marks|credit)\b|\b10\s*/\s*10\b",
+            r"\b(?:give|gives|gets?|assign|award|set|deserves?)\s+(?:it\s+|this\s+|(?:the|this)\s+answer\s+)?level\s+\d\b",
+            # speaking as, or to, the grader
+            r"^\W*(?:system|assistant|grader|developer|evaluator|examiner)\s*:",
+            r"\bsystem\s+(?:message|prompt|note)\s*:",
+            r"\b(?:notes?|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:grader|grading|examiner|evaluator|marker)",
+            r"\b(?:grader|grading|examiner|evaluator|interviewer)\s+(?:notes?|instructions?|message)\b",
+            r"\b(?:you\s+are\s+(?:now\s+)?|act\s+as\s+|as\s+)(?:a|an|the)\s+(?:grader|examiner|evaluator)\b",
+            # verdicts about this answer
+            r"\bthis\s+answer\s+(?:deserves|should|must|covers|meets|is\s+(?:complete|correct|perfect|right))\b",
+            r"\bkey\s+points?\b[^.\n]{0,30}\b(?:covered|addressed|met)\b",
+            r"\bplease\s+mark\b|\bmark\s+(?:it\s+|this\s+(?:answer\s+)?)?as\s+(?:complete|covered|correct|passed)\b",
+            r"\b(?:covered|covers|cover|addressed|meets?)\s+(?:for\s+)?(?:all|every|each)\s+(?:the\s+|of\s+the\s+)?key\s+points?\b",
+            r"\b(?:examiner|grader|evaluator|manager|committee)\s+has\s+(?:approved|verified|confirmed)\b",
+            r"\b(?:candidate|answer)\s+(?:has\s+been|was|is)\s+(?:already\s+)?(?:pre-?)?approved\b",
+            r"\brubric\s+(?:has\s+)?(?:changed|been\s+(?:changed|updated))|\bnew\s+rubric\b|\bmeets\s+the\s+rubric\b",
+            # a grader's reply, or the end of the answer, faked
+            r"[\"\']score[\"\']\s*:|[\"\']key_points\w*[\"\']\s*:",
+            r"<<<\s*(?:end\s+)?answer|</\s*(?:candidate_)?answer\s*>",
+        ]
+    ),
+    re.IGNORECASE | re.MULTILINE,
 )
 
 

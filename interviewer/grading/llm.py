@@ -6,9 +6,17 @@ What the model may and may not decide:
 - The model judges each key point (with evidence), each misconception, each rubric criterion (rationale, then
   level), writes feedback and advises the next move. It writes no score.
 - Evidence must be the candidate's own words (a whitespace-normalised substring of the answer), about the key
-  point (embedding similarity), not a restatement of the question and not words addressed to a grader ("award
-  full marks", "grader note"); otherwise the point is not credited.
-- Criteria other than coverage are only fully credited once enough key points are credited, as offline.
+  point (embedding similarity), not a restatement of the question, not a bare list of terms (unless the point is
+  one) and not words addressed to a grader ("award full marks", "grader note": the offline grader's rule);
+  otherwise the point is not credited.
+- The quoted words must make the point by themselves, as the offline grader reads them (word recall of the
+  point in that clause alone): the status they earn there is the most the point gets, and a clause counts only
+  for the key point it matches best (one vague sentence quoted for every point makes one at most), unless the
+  offline grader finds the point clearly in the answer as a whole. A point the offline grader found stated
+  wrongly, or evidence it read as a wrong claim, earns nothing. This needs no extra LLM call; an obliging model
+  that quotes real sentences is the threat it answers (tests/test_llm_obliging.py).
+- Criteria other than coverage are only fully credited once enough key points are credited, as offline, and
+  only in the share of the model's key-point credit that its evidence bore out.
 - A score more than `cap_margin` above the offline grader's is capped there and flagged.
 - The answer goes into the prompt between random per-call markers, with the instructions repeated after it.
 - Any fault (the endpoint down, slow, rate limiting, refusing, replying badly) ends in the offline grade,
@@ -21,13 +29,14 @@ What the model may and may not decide:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 from interviewer.errors import LLMError
+from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
 from interviewer.grading.grader import Grader, TextSink, is_verbatim, key_points_of
-from interviewer.grading.guards import copies_question
+from interviewer.grading.guards import addresses_the_grader, copies_question
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.scoring import (
     STATUS_CREDIT,
@@ -50,24 +59,36 @@ from interviewer.models import (
     KeyPoint,
     KeyPointJudgement,
     KeyPointResult,
+    KeyPointStatus,
     MisconceptionFound,
     Reference,
     Rubric,
 )
-from interviewer.text import is_keyword_list
+from interviewer.text import collapse_whitespace, is_keyword_list
 
 log = logging.getLogger(__name__)
 
-# Text addressed to a grader rather than an interviewer: never evidence of knowing the subject.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(?:grader|grading|examiner|evaluator|rubric|full (?:marks|score|credit)|award|ignore (?:all |any |the )?"
-    r"(?:previous|prior|above|earlier)|instructions?|system (?:prompt|message)|assistant|as an ai|10 ?/ ?10|"
-    r"key points?|maximum score|score (?:this|it|the answer)|mark (?:this|it|the answer) as)\b",
-    re.IGNORECASE,
-)
-
 MAX_FEEDBACK_CHARS = 1500
 MAX_RATIONALE_CHARS = 400
+
+# The quote check's settings, measured with tests/test_llm_obliging.py (400 weak answers, attacked or not, graded
+# by an obliging and an honest scripted model; the largest lift over the honest grade is 0.7 with all of them):
+#
+# A quoted clause is evidence only of the key point its words match best (word recall within this margin of its
+# best match among the entry's key points), or of a point it covers outright. Every honest sentence of
+# tests/llm_credit_answers.py matches its own point best; a margin of 0.1 let a vague sentence earn two points
+# (largest lift 1.5).
+BEST_MATCH_MARGIN = 0.03
+# A clause covers a key point outright only if its sentence vector is this close to the point's too, besides the
+# word recall: recall alone credits "When the model learns the data too well." with "An overfit model performs
+# well on the training data but much worse on unseen data." (recall 0.54, similarity 0.47; largest lift 1.7).
+COVERED_MIN_SIMILARITY = 0.5
+# Where the offline grader finds a key point clearly in the answer as a whole (its word recall at least this), the
+# model's verdict stands whatever it quoted: a point spread over several sentences cannot be quoted in one. The
+# bank's reference answers, graded as strong answers by an honest model quoting the sentence that matches each
+# point best, lose 0.62 on average without this rule, 0.26 at 0.7, 0.10 at 0.6 and 0.04 at 0.55; the weak
+# answers reach 0.54 at most, so 0.55 would leave no margin.
+TRUSTED_RECALL = 0.6
 
 
 class LLMGrader(Grader):
@@ -80,11 +101,15 @@ class LLMGrader(Grader):
         *,
         cap_margin: float = 3.0,
         evidence_min_similarity: float = 0.2,
+        check_quotes: bool = True,
     ):
         self.chat = chat
         self.offline = offline
         self.cap_margin = cap_margin
         self.evidence_min_similarity = evidence_min_similarity
+        # Whether a credited point needs quoted words that make it (`_shown`, `_contradicted`); off only to
+        # measure what the check costs (tests/test_llm_obliging.py).
+        self.check_quotes = check_quotes
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
@@ -133,19 +158,40 @@ class LLMGrader(Grader):
         rubric: Rubric,
         baseline: Grade,
     ) -> Grade:
-        results, unsupported = self._key_points(judgement, reference, points, answer)
+        results, withdrawn = self._key_points(judgement, reference, points, answer, baseline)
         found = _misconceptions(judgement, reference, answer)
         coverage = weighted_coverage(points, [STATUS_CREDIT[r.status] for r in results])
-        criteria = score_criteria(rubric, _signal_from(judgement, coverage, len(found)))
+        # The credit the model gave, leaving out the points the offline grader found stated wrongly: there the
+        # two graders disagree on meaning (and the offline one may be wrong), not on what the quote shows.
+        claimed = weighted_coverage(
+            points,
+            [
+                0.0 if n in withdrawn.contradicted else STATUS_CREDIT[status]
+                for n, status in enumerate(_claimed_statuses(judgement, points), start=1)
+            ],
+        )
+        borne_out = min(1.0, coverage / claimed) if claimed and self.check_quotes else 1.0
+        criteria = score_criteria(rubric, _signal_from(judgement, coverage, len(found), borne_out))
         score = overall_score(criteria)
         flags: list[GradeFlag] = []
         notes: list[str] = []
-        if unsupported:
-            flags.append(GradeFlag.UNSUPPORTED_EVIDENCE)
+        if withdrawn.unsupported:
             notes.append(
-                f"{unsupported} key point(s) the grader credited were not supported by your own words, "
-                "so they were not counted."
+                f"{withdrawn.unsupported} key point(s) the grader credited were not supported by your own "
+                "words, so they were not counted."
             )
+        if withdrawn.unshown:
+            notes.append(
+                f"{withdrawn.unshown} key point(s) the grader credited are not made by the words it quoted, "
+                "so they were counted only as far as those words make them."
+            )
+        if withdrawn.contradicted:
+            notes.append(
+                f"{len(withdrawn.contradicted)} key point(s) the grader credited read as stated the wrong way "
+                "round to the offline check, so they were not counted."
+            )
+        if withdrawn.unsupported or withdrawn.unshown or withdrawn.contradicted:
+            flags.append(GradeFlag.UNSUPPORTED_EVIDENCE)
         ceiling = round(baseline.score + self.cap_margin, 1)
         if score > ceiling:
             flags.append(GradeFlag.LLM_CAPPED)
@@ -173,10 +219,18 @@ class LLMGrader(Grader):
         )
 
     def _key_points(
-        self, judgement: GradingJudgement, reference: Reference, points: list[KeyPoint], answer: str
-    ) -> tuple[list[KeyPointResult], int]:
+        self,
+        judgement: GradingJudgement,
+        reference: Reference,
+        points: list[KeyPoint],
+        answer: str,
+        baseline: Grade,
+    ) -> tuple[list[KeyPointResult], _Withdrawn]:
         """Each key point as the model judged it (its first verdict), unless its evidence does not hold up; and
-        how many credited points were dropped for that."""
+        the credit withdrawn, by reason. Evidence holds up when it is the candidate's usable words
+        (`acceptable_evidence`), does not state the point wrongly (`_contradicted`) and makes the point by itself
+        (`_shown`); the last is not asked where the offline grader finds the point clearly in the whole answer
+        (`TRUSTED_RECALL`)."""
         by_number: dict[int, KeyPointJudgement] = {}
         for j in judgement.key_points:
             by_number.setdefault(j.key_point, j)
@@ -186,15 +240,31 @@ class LLMGrader(Grader):
             if j.status != "missing" and j.evidence.strip()
         }
         similarity = self._similarities(claimed, points)
-        results, unsupported = [], 0
+        shown = self._shown(claimed, similarity, reference, points)
+        offline_recall = {n: k.similarity for n, k in enumerate(baseline.key_points, start=1)}
+        results, withdrawn = [], _Withdrawn()
         for number, point in enumerate(points, start=1):
             judged = by_number.get(number)
             status = judged.status if judged else "missing"
             evidence = claimed.get(number)
             sim = similarity.get(number, 0.0)
-            if status != "missing" and not self._supported(evidence, sim, answer, reference.question):
-                unsupported += 1
+            supported = (
+                evidence is not None
+                and sim >= self.evidence_min_similarity
+                and acceptable_evidence(evidence, point.text, answer, reference.question)
+            )
+            if status != "missing" and not supported:
+                withdrawn.unsupported += 1
                 status, evidence = "missing", None
+            elif status != "missing" and self.check_quotes:
+                if _contradicted(point, evidence or "", baseline):
+                    withdrawn.contradicted.add(number)
+                    status, evidence = "missing", None
+                elif (
+                    offline_recall.get(number, 0.0) < TRUSTED_RECALL and _RANK[shown[number]] < _RANK[status]
+                ):
+                    withdrawn.unshown += 1
+                    status = shown[number]
             results.append(
                 KeyPointResult(
                     text=point.text,
@@ -205,7 +275,46 @@ class LLMGrader(Grader):
                     probe=point.probe,
                 )
             )
-        return results, unsupported
+        return results, withdrawn
+
+    def _shown(
+        self,
+        claimed: dict[int, str],
+        similarity: dict[int, float],
+        reference: Reference,
+        points: list[KeyPoint],
+    ) -> dict[int, KeyPointStatus]:
+        """The most each quoted clause can earn its key point, judged by the clause alone, never by the rest of
+        the answer (where an instruction to the model may sit), with the offline grader's word alignment
+        (question words demoted) and thresholds:
+
+        - covered: the point's word recall in the clause reaches the offline "covered" threshold and the
+          clause's sentence similarity to the point `COVERED_MIN_SIMILARITY`;
+        - partial: the recall reaches the offline "partial" threshold and no other key point matches the clause
+          clearly better (`BEST_MATCH_MARGIN`): one clause makes one point, so a vague sentence quoted for every
+          point earns one at most;
+        - missing otherwise.
+        """
+        if not (claimed and self.check_quotes):
+            return {}
+        t = self.offline.t
+        asked = question_stems(reference.question)
+        embedder = self.offline.embedder
+        keys = [point_words(v, asked) for v in embedder.embed_words([p.text for p in points])]
+        clauses = sorted(set(claimed.values()))
+        clause_words = dict(zip(clauses, embedder.embed_words(clauses), strict=True))
+        shown: dict[int, KeyPointStatus] = {}
+        for number, clause in claimed.items():
+            words, owners = answer_words([clause_words[clause]], [0], asked)
+            recalls = [match_point(key, words, owners).recall for key in keys]
+            recall = recalls[number - 1]
+            if recall >= t.covered and similarity.get(number, 0.0) >= COVERED_MIN_SIMILARITY:
+                shown[number] = "covered"
+            elif recall >= t.partial and recall >= max(recalls) - BEST_MATCH_MARGIN:
+                shown[number] = "partial"
+            else:
+                shown[number] = "missing"
+        return shown
 
     def _similarities(self, claimed: dict[int, str], points: list[KeyPoint]) -> dict[int, float]:
         """Cosine similarity of each piece of claimed evidence to its key point."""
@@ -218,15 +327,50 @@ class LLMGrader(Grader):
         half = len(numbers)
         return {n: float(vectors[i] @ vectors[half + i]) for i, n in enumerate(numbers)}
 
-    def _supported(self, evidence: str | None, similarity: float, answer: str, question: str) -> bool:
-        return (
-            bool(evidence)
-            and is_verbatim(evidence or "", answer)
-            and similarity >= self.evidence_min_similarity
-            and not copies_question(question, evidence or "")
-            and not is_keyword_list(evidence or "")
-            and not INSTRUCTION_LIKE.search(evidence or "")
-        )
+
+def acceptable_evidence(evidence: str, point: str, answer: str, question: str) -> bool:
+    """Whether a quote the model gave for a key point can stand as the candidate's evidence of it, by its text alone:
+    the candidate's own words, not the question restated, not a bare list of terms (unless the key point itself
+    is one: "JSON supports strings, numbers, ..."), and not words addressed to the grader."""
+    return (
+        is_verbatim(evidence, answer)
+        and not copies_question(question, evidence)
+        and (not is_keyword_list(evidence) or is_keyword_list(point))
+        and not addresses_the_grader(evidence)
+    )
+
+
+_RANK: dict[KeyPointStatus, int] = {"missing": 0, "partial": 1, "covered": 2}
+
+
+@dataclass
+class _Withdrawn:
+    """Key-point credit the model gave that its evidence did not bear out, by reason."""
+
+    unsupported: int = 0  # the quote is not the candidate's usable words (dropped)
+    unshown: int = 0  # the words do not make the point, or not fully (dropped or lowered)
+    contradicted: set[int] = field(default_factory=set)  # points the offline grader found stated wrongly
+
+
+def _contradicted(point: KeyPoint, clause: str, baseline: Grade) -> bool:
+    """Whether the offline grader found this key point stated wrongly (a swap names the point as the wrong claim,
+    a contrast as its correction) or read the quoted words, or part of them, as a wrong claim."""
+    quote = collapse_whitespace(clause).lower()
+    for wrong in baseline.misconceptions:
+        said = collapse_whitespace(wrong.evidence).lower()
+        if wrong.text == point.text or wrong.correction.endswith(point.text):
+            return True
+        if said and quote and (said in quote or quote in said):
+            return True
+    return False
+
+
+def _claimed_statuses(judgement: GradingJudgement, points: list[KeyPoint]) -> list[KeyPointStatus]:
+    """The status the model gave each key point (its first verdict; missing when it gave none)."""
+    by_number: dict[int, KeyPointStatus] = {}
+    for j in judgement.key_points:
+        by_number.setdefault(j.key_point, j.status)
+    return [by_number.get(n, "missing") for n in range(1, len(points) + 1)]
 
 
 def _misconceptions(
@@ -244,11 +388,13 @@ def _misconceptions(
 
 
 def _signal_from(
-    judgement: GradingJudgement, coverage: float, misconceptions: int
+    judgement: GradingJudgement, coverage: float, misconceptions: int, borne_out: float = 1.0
 ) -> Callable[[Criterion], Signal]:
-    """Each criterion's value: coverage as computed; the others, the model's level, gated by coverage (accuracy
-    also lowered by the misconceptions found)."""
-    gate = coverage_gate(coverage)
+    """Each criterion's value: coverage as computed; the others, the model's level, gated by coverage and scaled
+    by `borne_out`, the share of the key-point credit the model gave that its evidence bore out (a model that
+    credits what the candidate's words do not show is believed that much less on the rest: without this, the
+    largest lift in tests/test_llm_obliging.py was 1.7); accuracy is also lowered by the misconceptions found."""
+    gate = coverage_gate(coverage) * borne_out
     levels = {c.criterion: c for c in judgement.criteria}
 
     def signal(criterion: Criterion) -> Signal:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer.grading import open_answers
+from interviewer.grading import contrasts, open_answers
 from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
 from interviewer.grading.grader import Grader, TextSink, key_points_of, zero_grade
 from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
@@ -50,7 +50,15 @@ from interviewer.models import (
     Rubric,
 )
 from interviewer.retrieval.embeddings import Embedder, WordVectors
-from interviewer.text import Span, content_stems, is_keyword_list, is_word_salad, normalize, sentence_spans
+from interviewer.text import (
+    Span,
+    content_stems,
+    is_keyword_list,
+    is_word_salad,
+    normalize,
+    sentence_spans,
+    split_clauses,
+)
 
 OFF_TOPIC_MESSAGE = "The answer does not address this question, so nothing could be credited."
 PADDING_SHARE = (
@@ -122,7 +130,13 @@ class OfflineGrader(Grader):
         creditable = [i for i in usable if i not in blocked]
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
         if self.t.check_swaps:
-            found += _swapped_points(points, [spans[i].text for i in creditable], results, credits)
+            own = [s.text for s in sentence_spans(reference.reference_answer)]
+            found += _swapped_points(points, [spans[i].text for i in creditable], own, results, credits)
+        clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
+        judged = {m.text for m in found}  # points already found stated backwards are not judged twice
+        found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
+        if any(r.doubt for r in results):
+            flags.append(GradeFlag.UNSURE)
         coverage = weighted_coverage(points, credits)
         on_question = self._about_the_question(vectors)
         lengths = np.array([len(s.text) for s in spans], dtype=float)
@@ -268,6 +282,56 @@ class OfflineGrader(Grader):
             credits.append(self._credit(match.recall))
         return results, credits
 
+    def _contrasted_points(
+        self,
+        reference: Reference,
+        clauses: list[str],
+        point_vectors: np.ndarray,
+        results: list[KeyPointResult],
+        credits: list[float],
+        judged: set[str],
+    ) -> list[MisconceptionFound]:
+        """Key points a clause says wrongly, by the bank's contrasts (`contrasts`): no credit, and each reported
+        as a wrong claim corrected by the point; or, where the grader cannot tell, marked as in doubt. Points
+        whose text is in `judged` are left alone. Updates `results` and `credits` in place."""
+        wrong: list[MisconceptionFound] = []
+        points = key_points_of(reference)
+        if not (clauses and any(p.contrasts for p in points)):
+            return wrong
+        clause_vectors = self.embedder.embed(clauses)
+        own = [c for s in sentence_spans(reference.reference_answer) for c in split_clauses(s.text)]
+        own_vectors = self.embedder.embed(own)
+        for i, point in enumerate(points):
+            if not point.contrasts or point.text in judged:
+                continue
+            contrast_vectors = self.embedder.embed(point.contrasts)
+            keep = contrasts.trusted(i, point, own, point_vectors, own_vectors, contrast_vectors)
+            if not keep:
+                continue
+            point = point.model_copy(update={"contrasts": [point.contrasts[k] for k in keep]})
+            contrast_vectors = contrast_vectors[keep]
+            match = contrasts.judge(i, point, clauses, point_vectors, clause_vectors, contrast_vectors)
+            if match is None:
+                continue
+            if match.contradicts:
+                credits[i] = 0.0
+                results[i] = results[i].model_copy(update={"status": "missing", "evidence": None})
+                wrong.append(
+                    MisconceptionFound(
+                        text=match.contrast, correction=f"In fact: {point.text}", evidence=match.clause
+                    )
+                )
+            else:
+                credits[i] *= contrasts.DOUBT_CREDIT
+                quoted = match.clause.rstrip(" .")
+                results[i] = results[i].model_copy(
+                    update={
+                        "confidence": contrasts.DOUBT_CONFIDENCE,
+                        "doubt": f"“{quoted}” may say the opposite of this point: check it against the reference.",
+                    }
+                )
+        return wrong
+
     def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
         """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""
         return not (
@@ -326,9 +390,11 @@ def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> 
     missing = sorted((r for r in results if r.status != "covered"), key=lambda r: -r.weight)
     total = _count(len(results), "key point")
     if not missing:
-        summary = f"All {total} are there."
+        summary = "The key point is there." if len(results) == 1 else f"All {total} are there."
     elif covered:
         summary = f"You made {covered} of {total}. The most important one missing: {missing[0].text}"
+    elif len(results) == 1:
+        summary = f"The key point did not come through in full: {missing[0].text}"
     else:
         summary = f"None of the {total} came through in full. Start with: {missing[0].text}"
     if found:
@@ -342,15 +408,26 @@ def _count(n: int, noun: str) -> str:
 
 
 def _swapped_points(
-    points: list[KeyPoint], texts: list[str], results: list[KeyPointResult], credits: list[float]
+    points: list[KeyPoint],
+    texts: list[str],
+    reference: list[str],
+    results: list[KeyPointResult],
+    credits: list[float],
 ) -> list[MisconceptionFound]:
-    """Key points the answer makes with a paired term exchanged (`swaps`): no credit, and each reported as a
-    wrong claim with its correction. Updates `results` and `credits` in place."""
-    wrong = []
+    """Key points the answer states backwards (`swaps`): no credit, and each reported as a wrong claim with its
+    correction. A point whose own `reference` sentences read as backwards is not checked: the word check cannot
+    read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
+    and `credits` in place."""
+    wrong: list[MisconceptionFound] = []
     for i, point in enumerate(points):
+        if results[i].status == "missing":
+            continue
         others = [p.text for p in points if p is not point]
-        swap = find_swap(point.text, texts, others) if results[i].status != "missing" else None
-        if swap is None:
+        negations = bool(point.contrasts)
+        swap = find_swap(point.text, texts, others, negations=negations)
+        if swap is None or find_swap(point.text, reference, others, negations=negations):
+            continue
+        if any(w.evidence == swap.clause for w in wrong):  # one clause is one wrong claim
             continue
         credits[i] = 0.0
         results[i] = results[i].model_copy(update={"status": "missing", "evidence": None})

@@ -1,20 +1,29 @@
-"""Key points stated with two paired terms exchanged: "L2 sets weights to exactly zero" for "L1 sets weights to
-exactly zero".
+"""Key points stated backwards: a paired term exchanged ("L2 sets weights to exactly zero" for L1), the direction
+reversed ("the directions of least variance" for the most), or the claim negated ("ReLU saturates" for "ReLU
+does not saturate").
 
 Word alignment credits such a sentence fully: every word of the key point is there. But a candidate who says it
-has the concept backwards. The check is lexical and narrow on purpose: the key point names one term of a pair
-(and not the other); the clause of the answer that makes the rest of the point names the other term (and not
-the first). Only pairs of concepts that interviews contrast by name are listed, not directions (high/low,
-increase/decrease), which answers word too freely for a word check.
+has the concept backwards. The check is lexical and narrow on purpose:
+
+- Only the point's own content words count (not those it shares with the entry's other key points, nor the
+  marked words themselves); a clause must share at least `MIN_SHARED_WORDS` of them to be about the point.
+- Each reversal is one *flip*: a paired concept exchanged, a direction word of the opposite family, a negation
+  present in one and not the other. A direction word or a negation only counts in the clause when one of the
+  point's own words lies within `SCOPE` tokens of it ("the smallest margin", "does not saturate"), so a
+  negation about something else in the clause is not read as one about the point.
+- Negations are read only in the bank's own key points (those written with contrasts): on the drafted key
+  points of ad hoc references they cost Mohler dev r 0.04 (docs/grader-notes.md).
+- Two flips cancel ("less data raises variance" says "more data lowers variance"), so a clause states the
+  point backwards when its number of flips is odd, and no clause without flips shares as many of its words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from interviewer.text import content_stems
+from interviewer.text import content_stems, split_clauses, stem, tokens
 
 PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
     ("precision", "recall"),
@@ -34,25 +43,57 @@ PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
     ("mean", "median"),
 )
 
-# A clause shares at least this many of the key point's own content words (not the pair's, not the other key
-# points') before it counts as making the point with the wrong term: fewer, and it may be about something else.
-MIN_SHARED_WORDS = 2
-
-_CLAUSE_BREAK = re.compile(
-    r";|,?\s+(?:while|whereas|but|unlike|and\s+then)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|does|do)\b)"
+# Families of direction words: a word of one family where the point has a word of the other reverses it.
+DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (
+        frozenset(
+            "maximum maximal maximise maximises maximised maximising maximize maximizes maximized maximizing "
+            "largest biggest greatest highest widest most".split()
+        ),
+        frozenset(
+            "minimum minimal minimise minimises minimised minimising minimize minimizes minimized minimizing "
+            "smallest lowest narrowest least fewest".split()
+        ),
+    ),
+    (
+        frozenset("increase increases increased increasing raise raises raised raising".split()),
+        frozenset("decrease decreases decreased decreasing reduce reduces reduced reducing lowers".split()),
+    ),
+    (
+        frozenset("more higher larger bigger greater wider".split()),
+        frozenset("less fewer lower smaller narrower".split()),
+    ),
 )
+
+# Words that negate what follows them. "rather than X", "instead of X", "avoids X", "unless X" and "otherwise X"
+# deny X as surely as "not X" does; reading them as negations stopped right answers being taken for reversals
+# (docs/grader-notes.md).
+NEGATIONS = frozenset(
+    "not no never cannot without none neither nor rather instead avoid avoids avoided avoiding prevent "
+    "prevents prevented preventing unless otherwise".split()
+)
+
+# A clause shares at least this many of the key point's own content words before it counts as making the point
+# backwards: fewer, and it may be about something else.
+MIN_SHARED_WORDS = 2
+# How near (in tokens) one of the point's own words must be to a direction word or a negation of the clause for
+# that word to bear on the point.
+SCOPE = 3
 
 
 @dataclass(frozen=True)
 class Swap:
-    """A clause that makes a key point with its paired term exchanged."""
+    """A clause that makes a key point backwards."""
 
     clause: str  # verbatim from the answer
-    said: str  # the term the answer used, as it wrote it
-    meant: str  # the term the key point needs, as the key point writes it
+    said: str  # what the answer said, as it wrote it ("L2", "least", "not")
+    meant: str  # what the key point needs, as the key point writes it ("L1", "maximum", "")
+    kind: str = "concept"  # "concept", "direction" or "negation"
 
     def correction(self, point: str) -> str:
-        return f"That is true of {self.meant}, not {self.said}: {point}"
+        if self.kind == "concept":
+            return f"That is true of {self.meant}, not {self.said}: {point}"
+        return f"That is the wrong way round: {point}"
 
 
 def _find(term: str, text: str) -> re.Match[str] | None:
@@ -68,22 +109,101 @@ def _as_written(term: str, text: str) -> str:
     return found.group(0) if found else term
 
 
-def find_swap(point: str, spans: list[str], other_points: Sequence[str] = ()) -> Swap | None:
-    """The clause of the answer (its `spans`) that states `point` with one of its paired concepts exchanged,
-    unless another clause states the point with the right term at least as fully. Only the point's own words
-    count (not those it shares with `other_points`): "Type I is rejecting a true null" says nothing about the
-    point "Type II is failing to reject a false null", though it shares "reject" and "null" with it."""
-    clauses = [c.strip() for span in spans for c in _CLAUSE_BREAK.split(span) if c.strip()]
-    others = set().union(*(content_stems(p) for p in other_points))
+def _negation(token: str) -> bool:
+    return token in NEGATIONS or token.endswith("n't")
+
+
+def _marked(
+    words: list[str], is_mark: Callable[[str], bool], own: set[str], before: int = SCOPE
+) -> list[str]:
+    """The marks (direction words or negations) of `words` with one of the `own` stems at most `before` tokens
+    before it or `SCOPE` tokens after it."""
+    stems = [stem(w) for w in words]
+    return [
+        word
+        for i, word in enumerate(words)
+        if is_mark(word) and own & set(stems[max(0, i - before) : i + SCOPE + 1])
+    ]
+
+
+def _flips(point: str, clause: str, own: set[str], words: set[str], negations: bool) -> list[Swap]:
+    """Each way `clause` reverses `point`: concepts exchanged, directions reversed, a negation added or lost."""
+    flips = []
     for a, b in PAIRED_CONCEPTS:
         for meant, said in ((a, b), (b, a)):
-            if not _has(meant, point) or _has(said, point):
-                continue
-            rest = content_stems(point) - content_stems(meant) - content_stems(said) - others
-            shared = {c: len(rest & content_stems(c)) for c in clauses}
-            right = max((n for c, n in shared.items() if _has(meant, c)), default=0)
-            wrong = [c for c, n in shared.items() if _has(said, c) and not _has(meant, c) and n > right]
-            best = max(wrong, key=shared.__getitem__, default=None)
-            if best is not None and shared[best] >= MIN_SHARED_WORDS:
-                return Swap(clause=best, said=_as_written(said, best), meant=_as_written(meant, point))
-    return None
+            if (
+                _has(meant, point)
+                and not _has(said, point)
+                and _has(said, clause)
+                and not _has(meant, clause)
+            ):
+                flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point)))
+    point_words, clause_words = tokens(point), tokens(clause)
+    for up, down in DIRECTIONS:
+        for right, wrong in ((up, down), (down, up)):
+            if set(point_words) & right and not set(point_words) & wrong:
+                marks = _marked(clause_words, wrong.__contains__, words)
+                if marks and not _marked(clause_words, right.__contains__, words):
+                    hers = next(w for w in point_words if w in right)
+                    flips.append(Swap(clause, marks[0], hers, "direction"))
+    # Only simple statements are read for negation: two negations in one ("not important unless standardised")
+    # are beyond a word check.
+    point_negations = sum(map(_negation, point_words))
+    clause_negations = _marked(clause_words, _negation, own, before=0)  # a negation bears on what follows it
+    simple = negations and point_negations <= 1 and sum(map(_negation, clause_words)) <= 1
+    if (
+        simple
+        and point_negations != len(clause_negations)
+        and _negation_bears(point, clause, own, point_negations > 0)
+    ):
+        said = clause_negations[0] if clause_negations else ""
+        flips.append(Swap(clause, said, "", "negation"))
+    return flips
+
+
+def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool) -> bool:
+    """A negation of the point only bears on a clause that says what the point negates."""
+    if not point_negated:
+        return True
+    words = tokens(point)
+    negated = {
+        stem(w) for i, n in enumerate(words) if _negation(n) for w in words[i + 1 : i + SCOPE + 1]
+    } & own
+    return bool(negated & content_stems(clause))
+
+
+def find_swap(
+    point: str, spans: list[str], other_points: Sequence[str] = (), *, negations: bool = True
+) -> Swap | None:
+    """The clause of the answer (its `spans`) that states `point` backwards, unless a clause that states it the
+    right way round shares at least as many of its words. Only the point's own words count (not those it shares
+    with `other_points`): "Type I is rejecting a true null" says nothing about the point "Type II is failing to
+    reject a false null", though it shares "reject" and "null" with it. With `negations` off, a negation added
+    or lost is not read as a reversal."""
+    parts = split_clauses(point)
+    if len(parts) > 1:
+        # "L1 penalises absolute weights while L2 penalises squared ones": each half on its own.
+        halves = (find_swap(part, spans, other_points, negations=negations) for part in parts)
+        return next((swap for swap in halves if swap is not None), None)
+    clauses = [c for span in spans for c in split_clauses(span)]
+    others = set().union(*(content_stems(p) for p in other_points))
+    marks = {stem(w) for pair in PAIRED_CONCEPTS for term in pair for w in tokens(term)}
+    marks |= {stem(w) for pair in DIRECTIONS for family in pair for w in family}
+    words = content_stems(point) - marks
+    own = words - others
+    best: tuple[int, bool, Swap] | None = None
+    right = {True: 0, False: 0}  # the most words shared by a clause that reverses nothing, by measure
+    for clause in clauses:
+        stems = content_stems(clause)
+        flips = _flips(point, clause, own, words, negations)
+        if len(flips) % 2 == 0:
+            right = {True: max(right[True], len(words & stems)), False: max(right[False], len(own & stems))}
+            continue
+        # A reversed direction is about the point's whole claim ("the smallest margin" for "maximises the
+        # margin"), so all its words count, even those other key points share; swaps and negations count only
+        # its own words.
+        directional = all(f.kind == "direction" for f in flips)
+        shared = len((words if directional else own) & stems)
+        if shared >= MIN_SHARED_WORDS and (best is None or shared > best[0]):
+            best = (shared, directional, flips[0])
+    return best[2] if best is not None and best[0] > right[best[1]] else None

@@ -1,8 +1,10 @@
-"""How the interviewer words a follow-up question about a key point the candidate missed.
+"""How the interviewer words a follow-up question about a key point the candidate missed, and a question
+asked again (**Repeat**).
 
-Offline, the bank's own probe is asked as written. With an LLM, the probe is reworded to build on what the
-candidate said. The prompt that writes questions is given the question, the candidate's answer and the probe,
-never the reference answer or the key points, so a question cannot give the answer away.
+Offline, the bank's own probe is asked as written, and a repeated question is asked in the same words. With an
+LLM, the probe is reworded to build on what the candidate said, and a repeated question is put in other words.
+The prompts that write questions are given the question, the candidate's answer and the probe, never the
+reference answer or the key points, so a question cannot give the answer away.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class FollowUpWriter(ABC):
 
     @abstractmethod
     def write(self, question: str, answer: str, probe: str, *, on_text: TextSink | None = None) -> str: ...
+
+    def reword(self, question: str) -> str:
+        """The question to ask again when the candidate asks to hear it again: by default, as it was."""
+        return question
 
 
 class ProbeFollowUps(FollowUpWriter):
@@ -74,4 +80,21 @@ class LLMFollowUps(FollowUpWriter):
         text = reply.question.strip()
         if not text.endswith("?") or len(text) > MAX_QUESTION_CHARS:
             return probe
+        return text
+
+    def reword(self, question: str) -> str:
+        """The question in other words, asking the same thing; the question as it was on any fault."""
+        messages = [
+            {"role": "system", "content": prompts.render("reword.system")},
+            {"role": "user", "content": prompts.render("reword.user", question=question)},
+        ]
+        try:
+            reply = self.chat.parse(messages, FollowUpQuestion)
+        except Exception as exc:
+            reason = exc.reason if isinstance(exc, LLMError) else type(exc).__name__
+            log.warning("Question repeated as it was: the LLM endpoint %s", reason)
+            return question
+        text = reply.question.strip()
+        if not text or len(text) > max(MAX_QUESTION_CHARS, 2 * len(question)):
+            return question
         return text

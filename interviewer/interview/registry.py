@@ -21,14 +21,21 @@ from typing import TYPE_CHECKING
 from interviewer.errors import InterviewerError
 from interviewer.grading.grader import TextSink
 from interviewer.interview import policy
-from interviewer.interview.session import Session
+from interviewer.interview.session import ReplySink, Session
 from interviewer.interview.storage import SessionStore
 from interviewer.models import SessionConfig, Transcript, Turn
 
 if TYPE_CHECKING:
     from interviewer.services import Services
 
-TIME_LIMIT_GRACE = 15.0  # seconds: the page sends the answer itself when time runs out; this covers the trip
+# Exam time limits. The page counts the time down from when it shows the question, and when it reaches zero
+# sends what is typed (or skips an empty box) itself. The server takes an answer up to TIME_LIMIT_GRACE seconds
+# after the limit, to cover that trip (the page's clock starts as the question arrives, a little after the
+# server's); an answer later than that counts as skipped and is not graded.
+TIME_LIMIT_GRACE = 2.0
+TIMES_UP_ANSWER = "Time's up: your answer was sent as it stood when the clock reached zero."
+TIMES_UP_SKIP = "Time's up: the box was empty, so the question counts as skipped."
+CLOCK_TOLERANCE = 0.5  # seconds: an answer this close to the limit was sent by the clock, or as good as
 LIVE_SESSIONS = 256  # sessions kept in memory; older ones are restored from the database when next used
 
 
@@ -139,8 +146,21 @@ class SessionRegistry:
             self._save(session)
         return session, Reply(turns)
 
-    def answer(self, session_id: str, text: str, *, on_text: TextSink | None = None) -> Reply:
-        """Write the answer, then grade it. An answer after the time limit counts as a skip."""
+    def times_up(self, session: Session) -> bool:
+        """Whether the open question's time limit has been reached (the page's clock sends at zero)."""
+        deadline = self.deadline(session)
+        return deadline is not None and time.time() >= deadline - CLOCK_TOLERANCE
+
+    def answer(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        on_text: TextSink | None = None,
+        on_reply: ReplySink | None = None,
+    ) -> Reply:
+        """Write the answer, then grade it. An answer more than `TIME_LIMIT_GRACE` after the time limit counts
+        as a skip; one sent at the limit (by the page's clock) is graded, with a notice that time was up."""
         with self.lock(session_id):
             session = self._get(session_id)
             session.check_answer_limits(text)  # refused before anything is recorded
@@ -155,23 +175,25 @@ class SessionRegistry:
                     f"Time ran out for that question ({session.config.time_limit_seconds} s), so it counts as "
                     "skipped and your answer was not graded.",
                 )
+            notice = TIMES_UP_ANSWER if self.times_up(session) else ""
             number = len(session.transcript.questions)
             answer_id = self.store.record_answer(session_id, number, text)
             try:
-                turns = session.answer(text, on_text=on_text)
+                turns = session.answer(text, on_text=on_text, on_reply=on_reply)
             except BaseException:
                 self.store.mark_answer(answer_id, "failed")
                 self._forget(session_id)  # its memory holds the half-recorded answer; the database does not
                 raise
             self._save(session, graded_answer=answer_id)
-            return Reply(turns)
+            return Reply(turns, notice)
 
     def command(self, session_id: str, name: policy.Command) -> Reply:
         with self.lock(session_id):
             session = self._get(session_id)
+            notice = TIMES_UP_SKIP if name == "skip" and self.times_up(session) else ""
             turns = session.command(name)
             self._save(session)
-            return Reply(turns)
+            return Reply(turns, notice)
 
     def reveal(self, session_id: str) -> Reply:
         with self.lock(session_id):

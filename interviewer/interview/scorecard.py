@@ -16,6 +16,7 @@ from jinja2.ext import Extension
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from interviewer.interview.doubts import UNSURE_LABEL, doubted_clauses, listed_flags, unsure_note
 from interviewer.models import Grade
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -47,8 +48,18 @@ CSS = """
 .iv-evidence { color: #555; font-style: italic; margin-left: 1.4em; }
 .iv-answer { white-space: pre-wrap; border-left: 3px solid #ccc; padding-left: 0.7em; }
 mark.covered { background: #c8f0d0; } mark.partial { background: #ffe8b0; } mark.misconception { background: #ffd0d0; }
+mark.unsure { background: #dde6f0; }
+.iv-unsure { padding: 0 0.5em; border-radius: 1em; background: #dde6f0; color: #2c3e50; font-size: 0.8em; }
+.iv-doubt { color: #2c3e50; font-size: 0.9em; margin-left: 1.4em; }
+.iv-unsure-note { color: #2c3e50; font-size: 0.9em; }
 .iv-report table { border-collapse: collapse; } .iv-report th, .iv-report td { border: 1px solid #ddd; padding: 0.2em 0.5em; }
 .iv-turn { margin: 0.4em 0; } .iv-who { font-weight: 600; }
+.iv-score-what { color: #555; font-size: 0.9em; }
+.iv-practice { padding: 0.1em 0.6em; border-radius: 1em; background: #f3e8ff; color: #5b2a86; font-size: 0.85em; }
+.iv-chart-box { margin: 0.8em 0; } .iv-chart-title { font-weight: 600; margin-bottom: 0.2em; }
+.iv-chart { display: block; max-width: 100%; height: auto; }
+.iv-questions { width: 100%; margin: 0.6em 0; } .iv-questions th { text-align: left; }
+.iv-reference { margin: 0.4em 0 1em; }
 """
 
 
@@ -80,7 +91,13 @@ _templates = Environment(
     extensions=[_JoinLines],
 )
 _templates.filters["markdown"] = lambda text: Markup(markdown_html(text))
-_templates.globals.update(status_mark=STATUS_MARK, grader_label=GRADER_LABEL, speaker=SPEAKER)
+_templates.globals.update(
+    status_mark=STATUS_MARK,
+    grader_label=GRADER_LABEL,
+    speaker=SPEAKER,
+    unsure_label=UNSURE_LABEL,
+    unsure_note=unsure_note,
+)
 
 
 def render_html(template: str, **context: Any) -> str:
@@ -88,11 +105,13 @@ def render_html(template: str, **context: Any) -> str:
     return _templates.get_template(template).render(**context)
 
 
-Segment = tuple[str, str | None]  # a piece of the answer and what it showed (covered, partial, misconception)
+# A piece of the answer and what it showed: covered, partial, misconception, unsure (a doubted clause), None.
+Segment = tuple[str, str | None]
 
 
 def evidence_segments(answer: str, grade: Grade) -> list[Segment]:
-    """The answer cut into pieces, each sentence quoted as evidence tagged by what it showed."""
+    """The answer cut into pieces, each sentence quoted as evidence tagged by what it showed, and each clause
+    the grader is unsure of tagged "unsure" (cut out of the sentence it lies in, unless that is a wrong claim)."""
     spans: list[tuple[int, int, str]] = []
     quoted: list[tuple[str, str]] = [
         (k.evidence, k.status) for k in grade.key_points if k.evidence and k.status != "missing"
@@ -102,14 +121,28 @@ def evidence_segments(answer: str, grade: Grade) -> list[Segment]:
         start = answer.find(evidence)
         if start >= 0:
             spans.append((start, start + len(evidence), kind))
-    segments: list[Segment] = []
+    # Each character of the answer: the span it is in (its start) and what that span showed.
+    marks: list[tuple[int, str] | None] = [None] * len(answer)
     cursor = 0
     for start, end, kind in sorted(spans):
         if start < cursor:
             continue  # the same sentence quoted twice: mark it once
-        segments += [(answer[cursor:start], None), (answer[start:end], kind)]
+        marks[start:end] = [(start, kind)] * (end - start)
         cursor = end
-    segments.append((answer[cursor:], None))
+    for clause in doubted_clauses(grade):
+        start = answer.find(clause)
+        if start >= 0:
+            for i in range(start, start + len(clause)):
+                under = marks[i]
+                if under is None or under[1] != "misconception":
+                    marks[i] = (-1 - start, UNSURE_LABEL)  # a key of its own, apart from any span's start
+    segments: list[Segment] = []
+    piece_start = 0
+    for i in range(1, len(answer) + 1):
+        if i == len(answer) or marks[i] != marks[piece_start]:
+            mark = marks[piece_start]
+            segments.append((answer[piece_start:i], mark[1] if mark else None))
+            piece_start = i
     return segments
 
 
@@ -119,13 +152,27 @@ def highlight_evidence(answer: str, grade: Grade) -> str:
     return str(parts.highlight(evidence_segments(answer, grade)))  # type: ignore[attr-defined]
 
 
-def score_card(grade: Grade, answer: str, reference_answer: str | None, heading: str = "") -> str:
-    """The full card shown after an answer in study mode."""
+def score_card(
+    grade: Grade,
+    answer: str,
+    reference_answer: str | None,
+    heading: str = "",
+    *,
+    kind: str = "main",
+    question_score: float | None = None,
+) -> str:
+    """The full card shown after an answer in study mode. `kind` is what the answer was: the question's main
+    answer, a follow-up's (graded on one key point: the card's big number is then `question_score`, the
+    question's score after it) or practice after the reveal (not counted)."""
+    if kind == "follow_up" and question_score is None:
+        raise ValueError("a follow-up's card needs the question's score")
     return render_html(
         "scorecard.html.j2",
         grade=grade,
         segments=evidence_segments(answer, grade),
         reference_answer=reference_answer,
         heading=heading,
-        flags=", ".join(grade.flags),
+        flags=", ".join(listed_flags(grade)),
+        kind=kind,
+        question_score=question_score,
     )

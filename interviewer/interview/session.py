@@ -8,7 +8,9 @@ The UI and the terminal both drive a `Session` the same way: `start()`, then `an
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from interviewer.errors import InterviewerError
 from interviewer.grading.grader import Grader, TextSink, zero_grade
 from interviewer.grading.guards import copies_reference
 from interviewer.interview import policy
+from interviewer.interview.doubts import unsure_note
 from interviewer.interview.follow_ups import FollowUpWriter, ProbeFollowUps
 from interviewer.interview.limits import AnswerLimits
 from interviewer.models import (
@@ -39,6 +42,16 @@ PASTED = (
     "This is the reference answer you revealed, word for word, so it scores 0: it shows what you read, not "
     "what you know. Next time, answer first and reveal after; or say it in your own words."
 )
+REVEALED = "Reference answer:"  # how the reveal's turn begins; the question is closed from that turn on
+CLOSED = (
+    "This question is now closed and keeps the score it had. You may still answer it for practice (it will "
+    "not count), or skip to go on."
+)
+PRACTICE = "**Practice: {score:g}/10, not counted, as you answered after the reveal**"
+
+ReplySink = Callable[[list[str]], None]
+"""Receives the interviewer's reply so far as its messages (the feedback, then the next question), each time
+more of it streams in."""
 
 
 class SessionSnapshot(BaseModel):
@@ -47,6 +60,9 @@ class SessionSnapshot(BaseModel):
     transcript: Transcript
     policy: dict[str, Any] | None = None
     target: KeyPointResult | None = None
+    # The time spent on each question, from being asked to each reply (grading excluded), in seconds.
+    seconds: list[float] = []
+    asked_at: float | None = None  # when the open question or follow-up was asked (epoch seconds)
 
 
 class Session:
@@ -73,6 +89,8 @@ class Session:
         )
         self._state: policy.PolicyState | None = None
         self._target: KeyPointResult | None = None  # the key point the pending follow-up asks about
+        self.seconds: list[float] = []  # per question, see `SessionSnapshot.seconds`
+        self._asked_at: float | None = None
 
     # --- public API ---------------------------------------------------------------------------------
 
@@ -95,45 +113,55 @@ class Session:
         self._state, move = policy.start(queue, self.config.max_follow_ups)
         return self._carry_out(move)
 
-    def answer(self, text: str, *, on_text: TextSink | None = None) -> list[Turn]:
+    def answer(
+        self, text: str, *, on_text: TextSink | None = None, on_reply: ReplySink | None = None
+    ) -> list[Turn]:
         """Grade a reply to the open question or follow-up and return what the interviewer says next.
 
-        `on_text` receives the interviewer's reply so far (the feedback, then the next question), each time
-        more of it streams in, when the grader streams. In exam mode the feedback is held back, so it is not
-        streamed either."""
+        While the reply streams in (a grader or a follow-up writer that streams), `on_text` receives it so far
+        as one text, and `on_reply` as its messages: the feedback, then the next question. In exam mode the
+        feedback is held back, so it is not streamed either.
+
+        After the reference answer was revealed the question is closed: the answer is graded as practice,
+        shown but not counted (the question keeps its score), and the interview moves on."""
         self._require_open()
         self.check_answer_limits(text)
         record = self._record()
+        self._stop_clock()
         said = Turn(role="candidate", kind="answer", text=text)
         record.turns.append(said)
         entry = self.bank.get(record.entry_id)
         rubric = self.bank.rubric_for(entry.type, entry.rubric)
         assert self._state is not None
-        stream_feedback = on_text if self.config.mode == "study" else None
-        if self._target is None:
-            if record.revealed and copies_reference(entry.reference_answer, text):
-                grade = zero_grade(
-                    Reference.from_entry(entry), rubric, self.grader.name, GradeFlag.COPIES_REFERENCE, PASTED
-                )
-            else:
-                grade = self.grader.grade(Reference.from_entry(entry), text, rubric, on_text=stream_feedback)
-            record.main_grade = grade
-        else:
-            grade = self.grader.grade(
-                self._follow_up_reference(entry, self._target), text, rubric, on_text=stream_feedback
-            )
-            record.follow_up_grades.append(grade)
-        said.grade = grade
-        record.score = question_score(record)
-        turns = (
-            [self._say("feedback", feedback_text(grade), grade=grade)] if self.config.mode == "study" else []
+        reply = _Reply(on_text, on_reply)
+        stream_feedback = reply.feedback if reply and self.config.mode == "study" else None
+        reference = (
+            Reference.from_entry(entry)
+            if self._target is None
+            else self._follow_up_reference(entry, self._target)
         )
-        self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
-        if on_text is not None and turns:
-            said_so_far = turns[0].text + "\n\n"
-            on_text(said_so_far)
-            return turns + self._carry_out(move, on_text=lambda t: on_text(said_so_far + t))
-        return turns + self._carry_out(move, on_text=on_text)
+        if record.revealed and copies_reference(entry.reference_answer, text):
+            grade = zero_grade(reference, rubric, self.grader.name, GradeFlag.COPIES_REFERENCE, PASTED)
+        else:
+            grade = self.grader.grade(reference, text, rubric, on_text=stream_feedback)
+        said.grade = grade
+        if record.revealed:  # closed: the grade is shown with the answer, and counts nowhere
+            feedback = feedback_text(grade, headline=PRACTICE.format(score=grade.score))
+            self._state, move = policy.on_command(self._state, "skip")
+        else:
+            if self._target is None:
+                record.main_grade = grade
+            else:
+                record.follow_up_grades.append(grade)
+            record.score = question_score(record)
+            headline = "" if self._target is None else follow_up_headline(grade, record.score)
+            feedback = feedback_text(grade, headline=headline)
+            self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
+        turns = [self._say("feedback", feedback, grade=grade)] if self.config.mode == "study" else []
+        if reply and turns:
+            reply.say([turns[0].text, ""])
+            return turns + self._carry_out(move, on_text=lambda t: reply.say([turns[0].text, t]))
+        return turns + self._carry_out(move, on_text=(lambda t: reply.say([t])) if reply else None)
 
     def check_answer_limits(self, text: str) -> None:
         """Refuse an over-long answer; every face calls this before it shows, records or grades the answer."""
@@ -145,6 +173,8 @@ class Session:
             raise InterviewerError("Hints are for study mode; in an exam, answer as best you can or skip.")
         record = self._record()
         assert self._state is not None
+        if name in ("skip", "dont_know", "end"):
+            self._stop_clock()
         if name == "skip":
             record.turns.append(Turn(role="candidate", kind="skip", text="(skipped)"))
             record.skipped = record.main_grade is None
@@ -162,7 +192,8 @@ class Session:
         return turns + self._carry_out(move)
 
     def reveal(self) -> list[Turn]:
-        """Study mode: show the open question's reference answer. It is recorded as a hint, so it shows in the report."""
+        """Study mode: show the open question's reference answer, and close the question: it keeps the score it
+        had, and an answer to it after this is practice (`answer`). Recorded as a hint, so the report shows it."""
         self._require_open()
         if self.config.mode != "study":
             raise InterviewerError(
@@ -172,13 +203,17 @@ class Session:
         record.hints += 1
         record.revealed = True
         entry = self.bank.get(record.entry_id)
-        return [self._say("hint", f"Reference answer:\n\n{entry.reference_answer}")]
+        return [self._say("hint", f"{REVEALED}\n\n{entry.reference_answer}\n\n_{CLOSED}_")]
 
     def snapshot(self) -> SessionSnapshot:
         """A copy of the session's state that `restore` turns back into a working session."""
         state = dataclasses.asdict(self._state) if self._state else None
         return SessionSnapshot(
-            transcript=self.transcript.model_copy(deep=True), policy=state, target=self._target
+            transcript=self.transcript.model_copy(deep=True),
+            policy=state,
+            target=self._target,
+            seconds=list(self.seconds),
+            asked_at=self._asked_at,
         )
 
     @classmethod
@@ -209,6 +244,8 @@ class Session:
             }
             session._state = policy.PolicyState(**fields)
         session._target = snapshot.target
+        session.seconds = list(snapshot.seconds)
+        session._asked_at = snapshot.asked_at
         return session
 
     # --- internals ----------------------------------------------------------------------------------
@@ -236,6 +273,17 @@ class Session:
         if record is None:
             raise InterviewerError("There is no open question.")
         return record
+
+    def _start_clock(self, new_question: bool) -> None:
+        if new_question:
+            self.seconds.append(0.0)
+        self._asked_at = time.time()
+
+    def _stop_clock(self) -> None:
+        """The candidate replied: the time since the question (or follow-up) was asked goes to its question."""
+        if self._asked_at is not None and self.seconds:
+            self.seconds[-1] = round(self.seconds[-1] + max(0.0, time.time() - self._asked_at), 1)
+        self._asked_at = None
 
     def _say(self, kind: str, text: str, **extra: object) -> Turn:
         turn = Turn(role="interviewer", kind=kind, text=text, **extra)
@@ -270,7 +318,9 @@ class Session:
             )
             number = len(self.transcript.questions)
             total = number + (len(self._state.queue) if self._state else 0)
-            return [self._say("question", f"Question {number} of {total}: {entry.question}")]
+            turn = self._say("question", f"Question {number} of {total}: {entry.question}")
+            self._start_clock(new_question=True)
+            return [turn]
         if move.kind == "follow_up":
             assert move.key_point is not None and move.key_point.probe
             self._target = move.key_point
@@ -278,6 +328,7 @@ class Session:
             question = self.follow_ups.write(
                 entry.question, answers[-1] if answers else "", move.key_point.probe, on_text=on_text
             )
+            self._start_clock(new_question=False)
             return [self._say("follow_up", question, key_point=move.key_point.text)]
         if move.kind == "hint":
             self._record().hints += 1
@@ -286,7 +337,7 @@ class Session:
         if self._target is not None:
             follow_ups = [t.text for t in self._record().turns if t.kind == "follow_up"]
             asked = follow_ups[-1] if follow_ups else self._target.probe or entry.question
-        return [self._say("repeat", asked)]
+        return [self._say("repeat", self.follow_ups.reword(asked))]
 
     @staticmethod
     def _follow_up_reference(entry: BankEntry, target: KeyPointResult) -> Reference:
@@ -311,6 +362,43 @@ class Session:
         return base.model_copy(update={"key_points": points, **advice})
 
 
+class _Reply:
+    """The interviewer's reply while it streams, to `on_text` (one text) and `on_reply` (its messages)."""
+
+    def __init__(self, on_text: TextSink | None, on_reply: ReplySink | None):
+        self.on_text, self.on_reply = on_text, on_reply
+
+    def __bool__(self) -> bool:
+        return self.on_text is not None or self.on_reply is not None
+
+    def say(self, messages: list[str]) -> None:
+        """The reply so far; an empty last message means the next one is about to start."""
+        if self.on_text is not None:
+            self.on_text("\n\n".join(messages))
+        if self.on_reply is not None:
+            self.on_reply([m for m in messages if m])
+
+    def feedback(self, text: str) -> None:
+        self.say([text])
+
+
+def closed_at(record: QuestionRecord) -> int | None:
+    """The index among the record's turns of the reveal that closed the question; None while it is open."""
+    if not record.revealed:
+        return None
+    for i, turn in enumerate(record.turns):
+        if turn.kind == "hint" and turn.text.startswith(REVEALED):
+            return i
+    return None
+
+
+def is_practice(record: QuestionRecord, index: int) -> bool:
+    """Whether the record's turn at `index` is an answer given after the reveal: graded, shown, not counted."""
+    closed = closed_at(record)
+    turn = record.turns[index]
+    return closed is not None and index > closed and turn.role == "candidate" and turn.grade is not None
+
+
 def recovered_points(record: QuestionRecord) -> set[str]:
     """Key points the candidate covered when asked a follow-up."""
     return {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
@@ -328,19 +416,43 @@ def question_score(record: QuestionRecord) -> float:
     return round(min(10.0, main.score + bonus), 1)
 
 
-def feedback_text(grade: Grade) -> str:
-    lines = [f"**Score: {grade.score}/10** ({grade.grader} grader). {grade.feedback.summary}"]
+def follow_up_headline(grade: Grade, score: float) -> str:
+    """A follow-up's grade is about one key point: say how that went and the question's score now, so the
+    follow-up's own grade never reads as the question's score."""
+    status = grade.key_points[0].status if grade.key_points else "missing"
+    said = {
+        "covered": "you made the point",
+        "partial": "partly there",
+        "missing": "the point is still missing",
+    }
+    return f"**Follow-up: {said[status]}. The question's score is now {score:g}/10**"
+
+
+def feedback_text(grade: Grade, headline: str = "") -> str:
+    """The feedback on an answer, as the chat and the terminal show it. `headline` replaces the opening
+    "Score: n/10" (a follow-up's or a practice answer's grade is not the question's score)."""
+    head = headline or f"**Score: {grade.score}/10**"
+    lines = [f"{head} ({grade.grader} grader). {grade.feedback.summary}"]
     if grade.fallback_reason:
         lines.append(f"_The LLM grader was unavailable ({grade.fallback_reason}); graded offline._")
+    if unsure := unsure_note(grade):
+        lines.append(f"_{unsure}_")
     covered = [k for k in grade.key_points if k.status == "covered"]
     if covered:
-        lines.append("Covered:\n" + "\n".join(f"- {k.text}" for k in covered))
+        lines.append("Covered:\n" + "\n".join(f"- {k.text}{_doubt(k)}" for k in covered))
     missed = [k for k in grade.key_points if k.status != "covered"]
     if missed:
-        lines.append("Missing or partial:\n" + "\n".join(f"- {k.text} ({k.status})" for k in missed))
+        lines.append(
+            "Missing or partial:\n" + "\n".join(f"- {k.text} ({k.status}){_doubt(k)}" for k in missed)
+        )
     for m in grade.misconceptions:
         lines.append(f"Careful: you said “{m.quoted}”. {m.correction}")
     return "\n\n".join(lines)
+
+
+def _doubt(point: KeyPointResult) -> str:
+    """A key point's doubt, on its own line under the point in a Markdown list; '' when the grader is sure."""
+    return f"\n  Unsure: {point.doubt}" if point.doubt else ""
 
 
 def hint_text(entry: BankEntry, level: int) -> str:

@@ -16,18 +16,22 @@ server) through the official `openai` client:
 - after the endpoint timed out or stayed down through the retries, calls fail at once for `cooldown` seconds,
   so an interview does not wait through a timeout on every turn (and again for the follow-up question).
 
-Nothing here logs the API key, the prompt or the reply: only reasons.
+Nothing here logs the API key, the prompt or the reply: only reasons. A user name and password in the base URL
+(`http://user:secret@proxy/v1`) are sent as HTTP basic auth, and never shown: the address is always shown
+through `redact_credentials`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -51,6 +55,15 @@ _REASK = (
     "Your reply could not be used: {problem}. Reply again with one JSON object that matches the required "
     "schema exactly, and nothing else."
 )
+
+
+# The user name and password of a URL ("http://user:secret@host"): up to the last "@" before the path.
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@", re.IGNORECASE)
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the user name and password of every URL in it replaced by "***"."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 class ChatModel(ABC):
@@ -118,8 +131,8 @@ class OpenAIChatModel(ChatModel):
             max_retry_wait=settings.llm_max_retry_wait,
         )
 
-    def __repr__(self) -> str:  # never shows the key
-        return f"OpenAIChatModel(model={self.model!r}, base_url={self.base_url!r})"
+    def __repr__(self) -> str:  # never shows the key, nor a password in the base URL
+        return f"OpenAIChatModel(model={self.model!r}, base_url={self.where!r})"
 
     @property
     def client(self) -> OpenAI:
@@ -130,19 +143,23 @@ class OpenAIChatModel(ChatModel):
             with self._client_lock:
                 client = self._client
                 if client is None:
-                    from openai import OpenAI
+                    from openai import DefaultHttpxClient, OpenAI
 
+                    # The client never sees the credentials in the URL, so its logs and errors cannot show them.
+                    base_url, auth = _split_credentials(self.base_url)
                     client = self._client = OpenAI(
                         api_key=self._api_key or "not-needed",
-                        base_url=self.base_url,
+                        base_url=base_url,
                         timeout=self.timeout,
                         max_retries=0,
+                        http_client=DefaultHttpxClient(auth=auth) if auth else None,
                     )
         return client
 
     @property
     def where(self) -> str:
-        return self.base_url or "https://api.openai.com/v1"
+        """The endpoint's address as shown to people: without the credentials it may hold."""
+        return redact_credentials(self.base_url or "https://api.openai.com/v1")
 
     # --- the one public method ----------------------------------------------------------------------
 
@@ -314,6 +331,16 @@ class OpenAIChatModel(ChatModel):
         waiting through timeouts and retries again."""
         self._down = (time.monotonic() + self.cooldown, failure.reason)
         return failure
+
+
+def _split_credentials(url: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """The URL without its user name and password, and those two (decoded), for HTTP basic auth."""
+    parts = urlsplit(url or "")
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
 
 
 def _json_mode_instruction(schema: type[BaseModel]) -> str:

@@ -4,7 +4,8 @@ With an LLM it lists the endpoint's models, checks the configured one is among t
 structured call, the kind grading makes.
 
 Each check prints one line with what to do when it fails; the exit code is 0 when everything needed works and
-1 otherwise, so scripts (and `make`) can rely on it. The API key is never printed, only whether it is set.
+1 otherwise, so scripts (and `make`) can rely on it. The API key is never printed, only whether it is set, and
+the endpoint is shown without the user name and password its address may hold (`OpenAIChatModel.where`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,16 @@ from interviewer.interview.report import report_fragment
 from interviewer.interview.scorecard import esc
 from interviewer.interview.session import Session
 from interviewer.models import QuestionType, SessionConfig
-from interviewer.web.views import chat_of, clock_html, export_files, history_rows, latest_card, resume_link
+from interviewer.web.views import (
+    chat_of,
+    clock_html,
+    export_files,
+    history_label,
+    history_rows,
+    latest_card,
+    report_extras,
+    resume_link,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +88,15 @@ class PageActions:
             return ("", [], box, notice, "", "", *_downloads(None), clock_html(None), *_controls(None))
         t = session.transcript
         finished = session.finished
+        extras = report_extras(t, self.services.bank, session.seconds) if finished else None
         return (
             t.session_id,
             chat_of(t),
             box,
             notice,
             latest_card(t, self.services.bank),
-            report_fragment(t) if finished else "",
-            *_downloads(export_files(t) if finished else None),
+            report_fragment(t, extras) if extras else "",
+            *_downloads(export_files(t, extras) if extras else None),
             clock_html(self.registry.deadline(session)),
             *_controls(session),
         )
@@ -176,12 +186,12 @@ class PageActions:
             return
         base = chat_of(session.transcript)
         base.append({"role": "user", "content": text})
-        sink: queue.Queue[str | None] = queue.Queue()
+        sink: queue.Queue[list[str] | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                outcome["reply"] = self.registry.answer(session_id, text, on_text=sink.put)
+                outcome["reply"] = self.registry.answer(session_id, text, on_reply=sink.put)
             except Exception as exc:
                 outcome["error"] = exc
             finally:
@@ -192,7 +202,8 @@ class PageActions:
         yield (gr.skip(), waiting, *(gr.skip() for _ in range(VIEW_SIZE - 2)))
         while (so_far := sink.get()) is not None:
             if session.config.mode == "study":  # exam mode holds feedback until the end
-                shown = [*base, {"role": "assistant", "content": so_far}]
+                # each message of the reply in a bubble of its own: the feedback, then the next question
+                shown = [*base, *({"role": "assistant", "content": m} for m in so_far)]
                 yield (gr.skip(), shown, *(gr.skip() for _ in range(VIEW_SIZE - 2)))
         error = outcome.get("error")
         if isinstance(error, InterviewerError):
@@ -242,17 +253,39 @@ class PageActions:
         settled = self.warm.done.is_set() or self.warm.error is not None
         return self.warm.status(), gr.Timer(active=not settled)
 
-    def history(self) -> tuple[list[list[object]], Any]:
+    def history(self) -> tuple[list[list[object]], list[str], Any]:
+        """The History table (readable rows, no ids), the ids of its rows in order (kept in the browser's
+        session state), and the sessions a row click may open."""
         summaries = self.registry.store.history()
-        return history_rows(summaries), gr.Dropdown(choices=[s.id for s in summaries], value=None)
+        choices = [(history_label(s), s.id) for s in summaries]
+        return history_rows(summaries), [s.id for s in summaries], gr.Dropdown(choices=choices, value=None)
+
+    def pick_row(self, ids: list[str], event: gr.SelectData) -> Any:
+        """The session of the clicked row: the event gives the row's index in the table's data."""
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        if not isinstance(row, int) or not 0 <= row < len(ids):
+            return gr.skip()
+        return ids[row]
 
     def open_report(self, session_id: str | None) -> tuple[Any, ...]:
         if not session_id:
-            return "<p>Choose a session first.</p>", *_downloads(None)
+            return "<p>Click a session in the table to open its report.</p>", *_downloads(None)
         try:
             snapshot, _ = self.registry.store.load(session_id)
         except InterviewerError as exc:
             return f"<p>{esc(str(exc))}</p>", *_downloads(None)
         t = snapshot.transcript
+        extras = report_extras(t, self.services.bank, snapshot.seconds)
         head = "" if t.finished else f"<p>This interview is not finished. {resume_link(t.session_id)}.</p>"
-        return head + report_fragment(t), *_downloads(export_files(t))
+        return head + report_fragment(t, extras), *_downloads(export_files(t, extras))
+
+    def redraw_chat(self, session_id: str) -> Any:
+        """The chat as the saved transcript has it: after the chat's own clear button, which would empty it.
+        Read from the store, so this light call never waits for, or starts, a grading."""
+        if not session_id:
+            return []
+        try:
+            snapshot, _ = self.registry.store.load(session_id)
+        except InterviewerError:
+            return gr.skip()
+        return chat_of(snapshot.transcript)

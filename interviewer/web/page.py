@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from interviewer.interview.registry import SessionRegistry
+from interviewer.interview.registry import TIME_LIMIT_GRACE, SessionRegistry
 from interviewer.interview.scorecard import CSS as CARD_CSS
 from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
 from interviewer.web.actions import PageActions, WarmUp
+from interviewer.web.views import HISTORY_HEADERS, INTRO
 
 if TYPE_CHECKING:
     from interviewer.services import Services
@@ -43,26 +44,46 @@ CSS = (
 #iv-status { font-weight: 600; }
 #iv-notice p { color: #b00020; font-weight: 600; }
 .iv-clock { font-size: 1.2em; font-weight: 700; color: #7a4b00; }
+.iv-clock.iv-times-up { color: #b00020; }
+/* The chat's own clear (trash) button would wipe the question from view: the transcript is the record. */
+#iv-chat button[aria-label="Clear"], #iv-chat button[title="Clear"] { display: none !important; }
+/* The clock and the notice take no room while they are empty. */
+#iv-clock:has(#iv-clock-box:empty), #iv-notice:not(:has(p)) { display: none; }
+/* Commands: small buttons that wrap, three to a line on a phone, so the score card is close below. */
+#iv-commands { gap: 6px; flex-wrap: wrap; }
+#iv-commands > button { flex: 1 1 90px; min-width: 90px !important; }
+@media (max-width: 640px) {
+  #iv-chat { height: 340px !important; max-height: 340px !important; }
+  .iv-card, .iv-report { font-size: 14px; }
+  #iv-history table { font-size: 13px; }
+}
 """
 )
 
-# The exam clock counts down in the browser and, at zero, sends what is typed (or skips an empty box).
-# The address keeps the session id so a refresh carries on; nothing goes to localStorage.
+# The exam clock counts down in the browser, from the seconds left when the question arrived (so the browser's
+# clock need not agree with the server's), and at zero says time is up and sends what is typed (or skips an
+# empty box). The address keeps the session id so a refresh carries on; nothing goes to localStorage.
 HEAD = """
 <script>
 (() => {
   const fmt = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   setInterval(() => {
-    const clock = document.querySelector(".iv-clock[data-deadline]");
+    const clock = document.querySelector(".iv-clock[data-left]");
     if (!clock) return;
-    const left = Math.max(0, Math.round((Number(clock.dataset.deadline) - Date.now()) / 1000));
-    clock.textContent = `Time left: ${fmt(left)}`;
-    if (left === 0 && clock.dataset.fired !== "yes") {
-      clock.dataset.fired = "yes";
-      const box = document.querySelector("#iv-answer textarea");
-      document.querySelector(box && box.value.trim() ? "#iv-send" : "#iv-skip")?.click();
+    if (!clock.dataset.until) clock.dataset.until = String(Date.now() + Number(clock.dataset.left) * 1000);
+    const ms = Number(clock.dataset.until) - Date.now();
+    if (ms > 0) {
+      clock.textContent = `Time left: ${fmt(Math.ceil(ms / 1000))}`;
+      return;
     }
-  }, 500);
+    if (clock.dataset.fired === "yes") return;
+    clock.dataset.fired = "yes";
+    const box = document.querySelector("#iv-answer textarea");
+    const typed = Boolean(box && box.value.trim());
+    clock.classList.add("iv-times-up");
+    clock.textContent = typed ? "Time's up: sending your answer…" : "Time's up: skipping this question…";
+    document.querySelector(typed ? "#iv-send" : "#iv-skip")?.click();
+  }, 250);
 })();
 </script>
 """
@@ -118,8 +139,8 @@ class HistoryTab:
     tab: gr.Tab
     refresh: gr.Button
     table: gr.Dataframe
-    pick: gr.Dropdown
-    open: gr.Button
+    ids: gr.State  # the session id of each row, in order: the table itself shows none
+    pick: gr.Dropdown  # hidden: the session a row click chose (and the one `/open_report` is asked for)
     report: gr.HTML
     downloads: list[gr.DownloadButton]
 
@@ -173,8 +194,20 @@ def _setup_panel(topics: list[str]) -> SetupPanel:
                 precision=0,
                 minimum=0,
                 label="Exam time limit per question (seconds, 0: none)",
+                info=f"At zero the page sends what you typed; an answer more than {TIME_LIMIT_GRACE:g} s late "
+                "counts as skipped.",
+                visible=False,  # exam mode only
                 elem_id="iv-time-limit",
             )
+        mode.change(
+            lambda chosen: gr.Number(visible=chosen == "exam"),
+            mode,
+            time_limit,
+            api_visibility="private",
+            concurrency_id="light",
+            concurrency_limit=LIGHT_CONCURRENCY,
+            show_progress="hidden",
+        )
         ask_about = gr.Textbox(
             label="Ask me about… (optional)",
             placeholder="e.g. regularisation in linear models; finds matching questions in the bank",
@@ -195,6 +228,9 @@ def _interview_panel() -> InterviewPanel:
                 allow_tags=False,
                 feedback_options=None,
                 latex_delimiters=LATEX_DELIMITERS,
+                group_consecutive_messages=False,  # the next question in a bubble of its own
+                buttons=["copy", "copy_all"],  # no share button (and the clear button is hidden: see CSS)
+                placeholder=INTRO,  # shown while the chat is empty: a first visit
                 elem_id="iv-chat",
             )
             clock = gr.HTML(elem_id="iv-clock")
@@ -206,9 +242,12 @@ def _interview_panel() -> InterviewPanel:
                 placeholder="Type your answer (several lines are fine), then press Send.",
                 elem_id="iv-answer",
             )
-            with gr.Row():
-                send = gr.Button("Send", variant="primary", elem_id="iv-send")
-                buttons = {name: gr.Button(label, elem_id=f"iv-{name}") for name, label in COMMANDS}
+            send = gr.Button("Send", variant="primary", elem_id="iv-send")
+            with gr.Row(elem_id="iv-commands"):
+                buttons = {
+                    name: gr.Button(label, size="sm", min_width=90, elem_id=f"iv-{name}")
+                    for name, label in COMMANDS
+                }
         with gr.Column(scale=2):
             card = gr.HTML(label="Score card", elem_id="iv-card")
     report = gr.HTML(elem_id="iv-report")
@@ -222,21 +261,23 @@ def _interview_panel() -> InterviewPanel:
 
 def _history_tab() -> HistoryTab:
     with gr.Tab("History") as tab:
-        refresh = gr.Button("Refresh")
+        gr.Markdown("Your past interviews, the latest first. Click one to see its report.")
         table = gr.Dataframe(
-            headers=["session", "started", "mode", "topics", "questions", "score", "finished"],
+            headers=HISTORY_HEADERS,
             interactive=False,
+            wrap=True,
+            buttons=[],
             elem_id="iv-history",
         )
-        with gr.Row():
-            pick = gr.Dropdown([], label="Session", elem_id="iv-history-pick")
-            open_report = gr.Button("Open report", elem_id="iv-history-open")
+        refresh = gr.Button("Refresh", size="sm")
+        ids = gr.State([])
+        pick = gr.Dropdown([], label="Session", visible=False, elem_id="iv-history-pick")
         report = gr.HTML(elem_id="iv-history-report")
         with gr.Row():
             downloads = [
                 gr.DownloadButton(f"Download {kind}", visible=False) for kind in ("Markdown", "JSON", "HTML")
             ]
-    return HistoryTab(tab, refresh, table, pick, open_report, report, downloads)
+    return HistoryTab(tab, refresh, table, ids, pick, report, downloads)
 
 
 def _wire_interview(
@@ -256,6 +297,14 @@ def _wire_interview(
     page.load(actions.resume, [session_id], view, api_name="resume", concurrency_id="grading").then(
         None, [session_id], None, js=REMEMBER_SESSION_JS
     )
+    ui.chat.clear(
+        actions.redraw_chat,
+        [session_id],
+        [ui.chat],
+        api_visibility="private",
+        concurrency_id="light",
+        concurrency_limit=LIGHT_CONCURRENCY,
+    )
 
 
 def _wire_status_and_history(
@@ -270,16 +319,17 @@ def _wire_status_and_history(
     timer = gr.Timer(1.0)
     page.load(actions.status, None, [status, timer], api_name="status", **light)
     timer.tick(actions.status, None, [status, timer], api_visibility="private", **light)
-    listing = [history.table, history.pick]
+    listing = [history.table, history.ids, history.pick]
     history.tab.select(actions.history, None, listing, api_name="history", **light)
     history.refresh.click(actions.history, None, listing, api_visibility="private", **light)
-    history.open.click(
-        actions.open_report,
-        [history.pick],
-        [history.report, *history.downloads],
-        api_name="open_report",
-        **light,
+    opened = [history.report, *history.downloads]
+    history.table.select(
+        actions.pick_row, [history.ids], [history.pick], api_visibility="private", **light
+    ).then(
+        actions.open_report, [history.pick], opened, api_name="open_row", api_visibility="private", **light
     )
+    # For clients: open a session listed by `/history` (a session not listed is refused).
+    history.pick.input(actions.open_report, [history.pick], opened, api_name="open_report", **light)
 
 
 def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
@@ -320,6 +370,7 @@ def launch(
         ssr_mode=False,
         prevent_thread_lock=True,
         run_history=False,  # Gradio would otherwise keep every call's inputs (answers) in localStorage
+        footer_links=["gradio", "settings"],  # no "Use via API" on a candidate's page
         css=CSS,
         head=HEAD,
         theme=THEME,

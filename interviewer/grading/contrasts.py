@@ -1,0 +1,130 @@
+"""Key points said wrongly, judged against the bank's contrasts: each key point may list the wrong versions a
+candidate might say (its terms swapped, the claim negated, the direction reversed, a common wrong mechanism).
+
+Each clause of the answer is compared with the key point, with its contrasts and with the entry's other key
+points, by sentence vectors; the words that set the contrast apart from the point decide what the vectors blur.
+
+- **Contradicted:** a clause near a contrast, clearly nearer to it than to the point, and sharing clearly more
+  of the contrast's own words than of the point's. The point earns nothing and the clause is quoted as a wrong
+  claim, corrected by the point itself.
+- **In doubt:** a clause that comes close to a contrast and a little nearer to it than to the point, but
+  without that wording evidence. The point keeps its credit but is marked unsure, and the candidate is asked to
+  check it: sentence vectors cannot tell "A, not B" from "B, not A" reliably, so a grade that says so beats a
+  confident wrong one.
+
+The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from interviewer.models import KeyPoint
+from interviewer.text import content_stems
+
+# Contradicted: similarity to the contrast at least CONTRADICTS_FLOOR and CONTRADICTS_MARGIN above the point's,
+# no nearer another key point, and at least CONTRADICTS_WORDS more of the contrast's own words than the point's.
+# On evals/ dev these flag no excellent, good or partial answer (docs/grader-notes.md).
+CONTRADICTS_FLOOR = 0.45
+CONTRADICTS_MARGIN = 0.10
+CONTRADICTS_WORDS = 3
+# In doubt: similarity to the contrast at least DOUBT_FLOOR, DOUBT_MARGIN above the point's and DOUBT_OTHERS
+# above every other key point's, with at least one more of the contrast's own words than of the point's.
+DOUBT_FLOOR = 0.65
+DOUBT_MARGIN = 0.03
+DOUBT_OTHERS = 0.05
+# A key point in doubt is marked with this confidence.
+DOUBT_CONFIDENCE = 0.4
+# ... and keeps this share of its credit.
+DOUBT_CREDIT = 0.5
+
+
+@dataclass(frozen=True)
+class ContrastMatch:
+    """The clause of an answer nearest to one of a key point's contrasts, and how it was judged."""
+
+    clause: str  # verbatim from the answer
+    contrast: str
+    contradicts: bool  # False: only in doubt
+
+
+def _wording(clause: str, wrong: str, right: str) -> int:
+    """How many more of the words that set `wrong` apart from `right` the clause has than the other way round."""
+    words, wrong_words, right_words = content_stems(clause), content_stems(wrong), content_stems(right)
+    return len(words & (wrong_words - right_words)) - len(words & (right_words - wrong_words))
+
+
+def contradicts(clause: str, wrong: str, right: str, to_wrong: float, to_right: float) -> bool:
+    """Whether `clause` says the `wrong` claim rather than the `right` one, given its cosines to both."""
+    return (
+        to_wrong >= CONTRADICTS_FLOOR
+        and to_wrong - to_right >= CONTRADICTS_MARGIN
+        and _wording(clause, wrong, right) >= CONTRADICTS_WORDS
+    )
+
+
+def judge(
+    index: int,
+    point: KeyPoint,
+    clauses: list[str],
+    points: np.ndarray,
+    clause_vectors: np.ndarray,
+    contrast_vectors: np.ndarray,
+) -> ContrastMatch | None:
+    """The clause that contradicts `point` (key point `index` of the entry, whose key points are the vectors
+    `points`) through one of its contrasts, or else one that leaves it in doubt, or None."""
+    if not point.contrasts or not clauses:
+        return None
+    to_points = clause_vectors @ points.T
+    to_point = to_points[:, index]
+    others = np.delete(to_points, index, axis=1)
+    to_others = others.max(axis=1) if others.shape[1] else np.full(len(clauses), -1.0)
+    to_contrast = clause_vectors @ contrast_vectors.T
+    best = to_contrast.argmax(axis=1)
+    doubt: ContrastMatch | None = None
+    for c, clause in enumerate(clauses):
+        near = float(to_contrast[c, best[c]])
+        contrast = point.contrasts[int(best[c])]
+        wording = _wording(clause, contrast, point.text)
+        ahead = near - float(to_point[c])
+        if near >= float(to_others[c]) and contradicts(
+            clause, contrast, point.text, near, float(to_point[c])
+        ):
+            return ContrastMatch(clause, contrast, contradicts=True)
+        if (
+            doubt is None
+            and near >= DOUBT_FLOOR
+            and ahead >= DOUBT_MARGIN
+            and near - float(to_others[c]) >= DOUBT_OTHERS
+            and wording >= 1
+        ):
+            doubt = ContrastMatch(clause, contrast, contradicts=False)
+    return doubt
+
+
+def trusted(
+    index: int,
+    point: KeyPoint,
+    reference_clauses: list[str],
+    points: np.ndarray,
+    reference_vectors: np.ndarray,
+    contrast_vectors: np.ndarray,
+) -> list[int]:
+    """The contrasts of `point` that its entry's own reference answer does not trip (as a contradiction or a
+    doubt). A contrast the right answer seems to state is one this check cannot tell apart from the point, so
+    it is not used: 86 of 190 reference answers were put in doubt before this rule (docs/grader-notes.md)."""
+    return [
+        k
+        for k, contrast in enumerate(point.contrasts)
+        if judge(
+            index,
+            point.model_copy(update={"contrasts": [contrast]}),
+            reference_clauses,
+            points,
+            reference_vectors,
+            contrast_vectors[k : k + 1],
+        )
+        is None
+    ]
