@@ -127,3 +127,15 @@ def test_a_point_that_names_both_terms_is_checked_half_by_half() -> None:
     swap = find_swap(point, ["L2 adds lambda times the sum of absolute weights to the loss."])
     assert swap is not None and (swap.said, swap.meant) == ("L2", "L1")
     assert find_swap(point, ["L1 adds the sum of absolute weights, L2 the sum of squares."]) is None
+
+
+def test_a_sentence_quoted_as_a_wrong_claim_covers_no_other_key_point(embedder, bank) -> None:
+    entry = bank.get("pca-vs-lda")
+    answer = (
+        "Both reduce dimensions. PCA is unsupervised and keeps the directions of least variance in the data. "
+        "LDA is supervised and finds the projection that minimises the separation between the classes."
+    )
+    grade = OfflineGrader(embedder).grade(Reference.from_entry(entry), answer, bank.rubric_for(entry.type))
+    wrong = {m.evidence for m in grade.misconceptions}
+    assert len(wrong) == 2 and grade.score <= 3.0
+    assert all(k.evidence not in wrong for k in grade.key_points if k.status != "missing")

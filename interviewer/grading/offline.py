@@ -135,6 +135,7 @@ class OfflineGrader(Grader):
         clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
+        self._uncredit_wrong_claims(reference, points, spans, creditable, vectors, found, results, credits)
         if any(r.doubt for r in results):
             flags.append(GradeFlag.UNSURE)
         coverage = weighted_coverage(points, credits)
@@ -281,6 +282,34 @@ class OfflineGrader(Grader):
             )
             credits.append(self._credit(match.recall))
         return results, credits
+
+    def _uncredit_wrong_claims(
+        self,
+        reference: Reference,
+        points: list[KeyPoint],
+        spans: list[Span],
+        creditable: list[int],
+        vectors: _Vectors,
+        found: list[MisconceptionFound],
+        results: list[KeyPointResult],
+        credits: list[float],
+    ) -> None:
+        """A sentence quoted as a wrong claim is not evidence for any other key point ("the directions of least
+        variance" must not cover "the largest variance need not separate the classes"): the points it served
+        are matched again without it. Points already judged (stated backwards, contradicted or in doubt) keep
+        their result. Updates `results` and `credits` in place."""
+        wrong = {i for i in creditable if any(m.evidence in spans[i].text for m in found)}
+        served = [
+            k
+            for k, r in enumerate(results)
+            if r.evidence in {spans[i].text for i in wrong} and r.doubt is None and credits[k] > 0
+        ]
+        if not served:
+            return
+        rest = [i for i in creditable if i not in wrong]
+        again, again_credits = self._key_points(reference, points, spans, rest, vectors)
+        for k in served:
+            results[k], credits[k] = again[k], again_credits[k]
 
     def _contrasted_points(
         self,
