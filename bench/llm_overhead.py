@@ -3,7 +3,9 @@
 A scripted OpenAI-compatible server (tests/openai_server.py) answers every request after a fixed latency. Whole
 interview turns run through `Session.answer` with the LLM grader and the LLM follow-up writer, streaming as the
 web page does. For each turn: end-to-end time minus the server's latency times the calls made in that turn
-(offline guard grade, prompt building, HTTP, validation, scoring), and the number of LLM calls.
+(offline guard grade, prompt building, HTTP, validation, scoring), and the number of LLM calls. After each
+question's first answer the candidate also asks "Why did I lose points?" once: those calls are counted apart
+from the answered turns.
 
     .venv/bin/python bench/llm_overhead.py [--latency 0.2] [--questions 40]
 """
@@ -23,8 +25,10 @@ from interviewer.config import Settings  # noqa: E402
 from interviewer.content.loader import load_bank  # noqa: E402
 from interviewer.grading.llm import LLMGrader  # noqa: E402
 from interviewer.grading.offline import OfflineGrader  # noqa: E402
+from interviewer.interview.explanation import latest_graded_answer  # noqa: E402
 from interviewer.interview.follow_ups import LLMFollowUps  # noqa: E402
 from interviewer.interview.session import Session  # noqa: E402
+from interviewer.interview.why import LLMExplainer, WhyConversation  # noqa: E402
 from interviewer.llm.chat_model import OpenAIChatModel  # noqa: E402
 from interviewer.models import QuestionType, SessionConfig  # noqa: E402
 from interviewer.retrieval.embeddings import SentenceTransformerEmbedder  # noqa: E402
@@ -53,6 +57,10 @@ class TimedOfflineGrader(OfflineGrader):
 
 
 def responder(received: Received) -> Reply:
+    if received.kind == "text":
+        return Reply(
+            content="Your first sentence made the main point; the trade-offs were missing, so say more."
+        )
     if received.kind != "grade":
         return Reply.json({"question": "Building on that, what would change if the data were imbalanced?"})
     request = read_grading_request(received)
@@ -94,6 +102,8 @@ def main() -> None:
     offline_part: list[float] = []
     calls: list[int] = []
     by_kind: dict[str, list[int]] = {"main answer": [], "follow-up answer": []}
+    why_calls: list[int] = []
+    why_overheads: list[float] = []
     fallbacks = 0
     with OpenAIServer(latency=args.latency) as server:
         server.responder = responder
@@ -130,6 +140,16 @@ def main() -> None:
                 offline_part.append(1000 * (offline.spent - offline_before))
                 calls.append(made)
                 by_kind[kind].append(made)
+                if kind == "main answer":  # the candidate asks why, once, between turns
+                    graded = latest_graded_answer(session.transcript, bank)
+                    assert graded is not None
+                    before = len(server.chat_requests)
+                    started = time.perf_counter()
+                    WhyConversation(graded, LLMExplainer(chat)).ask(on_text=lambda text: None)
+                    elapsed = time.perf_counter() - started
+                    made = len(server.chat_requests) - before
+                    why_calls.append(made)
+                    why_overheads.append(1000 * (elapsed - made * args.latency))
 
     print(f"LLM path overhead per turn (scripted server, {1000 * args.latency:.0f} ms latency per call)")
     print(f"  turns measured            {len(overheads)} ({args.questions} questions, one follow-up each)")
@@ -155,6 +175,13 @@ def main() -> None:
             f"    answers to a follow-up    mean {statistics.mean(by_kind['follow-up answer']):.2f} (grade)"
         )
     print(f"  offline fallbacks         {fallbacks}")
+    print('"Why did I lose points?", asked once after each first answer (not part of the turns above)')
+    print(f"  questions asked           {len(why_calls)}")
+    print(f"  LLM calls per question    mean {statistics.mean(why_calls):.2f}, max {max(why_calls)}")
+    print(
+        f"  overhead per question     p50 {statistics.median(why_overheads):.0f} ms, "
+        f"p95 {percentile(why_overheads, 0.95):.0f} ms (prompt, HTTP, streaming)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,19 @@ class UnknownQuestionError(InterviewerError):
 class NoCloseReferenceError(InterviewerError):
     """A free-text question has nothing close enough in the bank to grade against."""
 
-    def __init__(self, question: str, best_id: str | None, best_similarity: float, threshold: float):
+    def __init__(
+        self,
+        question: str,
+        best_id: str | None,
+        best_similarity: float,
+        threshold: float,
+        best_question: str = "",
+    ):
+        asks = f" (“{best_question}”)" if best_question else ""
         nearest = (
-            f"the nearest is {best_id!r} at similarity {best_similarity:.2f}" if best_id else "it is empty"
+            f"the nearest is {best_id!r}{asks} at similarity {best_similarity:.2f}"
+            if best_id
+            else "it is empty"
         )
         super().__init__(
             f"Nothing in the bank is close enough to grade this question against ({nearest}; "
@@ -96,9 +106,11 @@ class ImportProblem(InterviewerError):
 
 
 class SessionNotFoundError(InterviewerError):
-    """The web page was asked for a session the database does not hold."""
+    """The web page was asked for a session the database does not hold, or one that is not the asker's (the
+    same words for both, so an id reveals nothing about other people's sessions)."""
 
     def __init__(self, session_id: str):
         super().__init__(
-            f"No saved interview with id {session_id!r}. Open the History tab to pick one, or start a new interview."
+            f"No interview of yours has the id {session_id!r}: it was deleted, belongs to someone else, or the "
+            "link is mistyped. Open the History tab to pick one of yours, or start a new interview."
         )

@@ -43,7 +43,10 @@ class Received:
 
     @property
     def kind(self) -> str:
-        """'grade' or 'follow_up', from the schema asked for (in `response_format`, or in the prompt in JSON mode)."""
+        """'grade' or 'follow_up', from the schema asked for (in `response_format`, or in the prompt in JSON mode);
+        'text' for a request for plain text (no `response_format`: the "Why did I lose points?" conversation)."""
+        if "response_format" not in (self.body or {}):
+            return "text"
         asked = json.dumps((self.body or {}).get("response_format")) + self.prompt
         return "follow_up" if "FollowUpQuestion" in asked else "grade"
 

@@ -102,9 +102,11 @@ def test_grade_free_question_names_the_entry_and_refuses_far_ones(env) -> None:
     )
     assert near.returncode == 0, near.stderr
     assert "precision-vs-recall" in near.stdout and "similarity" in near.stdout
+    assert "It asks: “" in near.stdout  # the matched question's text, not only its id
     far = run(env, "grade", "--question", "How do I bake sourdough bread?", "--answer", "Use flour.")
-    assert far.returncode == 2
+    assert far.returncode == 1 and "Error" not in far.stderr  # a finding, not a fault
     assert "Nothing in the bank is close enough" in far.stderr and "--reference" in far.stderr
+    assert "the nearest is '" in far.stderr and "(“" in far.stderr
 
 
 def test_grade_ad_hoc_from_stdin_and_file(env, tmp_path: Path) -> None:
@@ -367,14 +369,14 @@ def test_practice_about_asks_the_nearest_questions_within_the_filters(env, tmp_p
     args = ["practice", "--about", "bias-variance in trees", "--questions", "2", "--follow-ups", "0"]
     result = run(env, *args, "--topic", "trees-and-ensembles", "--save", str(save), stdin="/skip\n/skip\n")
     assert result.returncode == 0, result.stderr
-    assert "Found 2 question(s) about “bias-variance in trees”." in result.stdout
+    assert "Found 2 questions about “bias-variance in trees”:" in result.stdout
     asked = json.loads(save.read_text())["questions"]
     assert len(asked) == 2 and {q["topic"] for q in asked} == {"trees-and-ensembles"}
     unfiltered = run(env, *args[:-4], "--questions", "1", "--save", str(save), stdin="/end\n")
     assert json.loads(save.read_text())["questions"][0]["entry_id"] == "bias-variance-tradeoff"
-    assert "Found 1 question(s)" in unfiltered.stdout
+    assert "Found 1 question about “bias-variance in trees”:\n  - " in unfiltered.stdout
     far = run(env, "practice", "--about", "medieval french poetry", "--topic", "linear-models", stdin="")
-    assert far.returncode == 2 and "Question 1" not in far.stdout
+    assert far.returncode == 1 and "Question 1" not in far.stdout and "Error" not in far.stderr
     assert "Nothing in the bank is close to “medieval french poetry” with these" in far.stderr
     assert "leave out --about" in far.stderr
 

@@ -80,7 +80,7 @@ def test_study_session_shows_score_cards_and_ends_with_a_report_and_downloads(
 ) -> None:
     out = start(client)
     session_id, chat = out[0], out[1]
-    assert len(session_id) == 12 and texts(chat)[0].startswith("Question 1 of 2:")
+    assert len(session_id) == 32 and texts(chat)[0].startswith("Question 1 of 2:")
     entry = asked_entry(bank, chat)
 
     out = client.predict(session_id, entry.reference_answer, api_name="/answer")
@@ -172,16 +172,25 @@ def test_direct_rest_calls_cannot_skip_the_queue(client: Client, web: Page) -> N
 
 
 def test_ask_me_about_picks_matching_questions(client: Client) -> None:
-    out = start(client, topics=[], ask_about="precision and recall")
-    assert "Found 2 question(s)" in out[3]
+    out = start(client, topics=[], ask_about="ROC curve and AUC")
+    assert 'class="iv-info">Found 2 questions about “ROC curve and AUC”: ' in out[3]
     first = texts(out[1])[0].lower()
-    assert "precision" in first or "recall" in first or "f1" in first
+    listed = out[3].split("”: ", 1)[1].lower()  # the notice names the questions it found
+    assert listed.count(" · ") == 1 and listed.count("roc") + listed.count("auc") >= 2
+    assert "roc" in first or "auc" in first
+    alone = start(client, topics=[], ask_about="precision and recall")  # the next match is far behind
+    assert (
+        "Found 1 question about “precision and recall”: What is the difference between precision" in alone[3]
+    )
 
 
 def test_ask_me_about_with_no_match_says_what_to_do(client: Client) -> None:
     out = start(client, topics=["linear-models"], ask_about="medieval french poetry and troubadours")
-    assert "No questions in the bank match" in out[3] and "clear the" in out[3]
+    assert 'class="iv-info">Nothing in the bank is close to “medieval french poetry' in out[3]
+    assert "clear the" in out[3]
     assert out[0] == "" and out[1] == []
+    escaped = start(client, topics=[], ask_about="<h1>zzqx</h1> <img src=x>")
+    assert "<h1>" not in escaped[3] and "&lt;h1&gt;zzqx" in escaped[3]
 
 
 def test_hint_reveal_and_exam_refusal(client: Client) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from interviewer.cli import shared
-from interviewer.errors import InterviewerError
+from interviewer.errors import InterviewerError, NoCloseReferenceError
 from interviewer.interview.doubts import listed_flags, unsure_note
 from interviewer.models import Grade
 
@@ -46,12 +46,15 @@ def grade(
             ref, rubric = services.reference_for_question(question)
         services.answer_limits.check(text)
         result = services.grader.grade(ref, text, rubric)
+    except NoCloseReferenceError as exc:
+        typer.secho(str(exc), fg=typer.colors.YELLOW, err=True)  # a finding, not a fault: nothing graded
+        raise typer.Exit(1) from None
     except InterviewerError as exc:
         raise shared.fail(str(exc)) from None
     if as_json:
         shared.print_json(result.model_dump(mode="json"))
     else:
-        print_grade(result)
+        print_grade(result, ref.question if question is not None else None)
 
 
 def read_answer(answer: str | None, answer_file: str | None) -> str:
@@ -73,7 +76,8 @@ def read_answer(answer: str | None, answer_file: str | None) -> str:
         ) from None
 
 
-def print_grade(grade: Grade) -> None:
+def print_grade(grade: Grade, matched_question: str | None = None) -> None:
+    """The grade as text; `matched_question` is the bank question a free-text --question was matched to."""
     if grade.reference_id:
         similarity = (
             f" (similarity {grade.reference_similarity:.2f})"
@@ -81,6 +85,8 @@ def print_grade(grade: Grade) -> None:
             else ""
         )
         typer.echo(f"Graded against bank entry {grade.reference_id}{similarity}.")
+        if matched_question:
+            typer.echo(f"  It asks: “{matched_question}”")
     typer.secho(f"Score: {grade.score}/10  [{grade.grader} grader]", bold=True)
     if grade.fallback_reason:
         typer.secho(

@@ -46,8 +46,8 @@ def practice(
     """A text interview in the terminal. Type your answer, in as many paragraphs as you like, and send it with
     a line holding only "." (or Ctrl-D).
 
-    Commands: /skip, /hint, /repeat, /idk (I don't know), /end. A report is printed at the end; Ctrl-C asks
-    whether to save it and quit.
+    Commands: /skip, /hint, /repeat, /idk (I don't know), /end, and /why (or /why <question>) about your latest
+    grade. A report is printed at the end; Ctrl-C asks whether to save it and quit.
     """
     from interviewer.cli.terminal import run_practice
 
@@ -85,8 +85,14 @@ def questions_about(services: Services, text: str, config: SessionConfig) -> Ses
     )
     if not matches:
         filtered = config.topics or config.types or config.difficulties
-        raise InterviewerError(nothing_close(text, filtered) + " Or leave out --about.")
-    typer.echo(f"Found {len(matches)} question(s) about “{text.strip()}”.")
+        typer.secho(
+            nothing_close(text, filtered) + " Or leave out --about.", fg=typer.colors.YELLOW, err=True
+        )
+        raise typer.Exit(1)
+    noun = "question" if len(matches) == 1 else "questions"
+    typer.echo(f"Found {len(matches)} {noun} about “{text.strip()}”:")
+    for match in matches:
+        typer.echo(f"  - {match.entry.question}")
     return config.model_copy(update={"question_ids": [m.entry.id for m in matches]})
 
 

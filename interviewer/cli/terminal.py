@@ -6,10 +6,15 @@ terminal's width. A report is printed at the end (the summary in study mode, whe
 answer; the whole report in exam mode). Ctrl-C asks whether to save and quit, quit, or carry on: at once while
 the candidate is typing, and once the answer is graded while it is being graded (so no half-graded answer is
 left behind, and nothing is cut off in the middle of printing).
+
+`/why` asks about the latest graded answer ("Why did I lose points?"), and `/why <question>` asks something of
+one's own about it: the grade's own reasons offline, a short conversation with an LLM, whose reply streams in as
+it is written (`interview/why.py`).
 """
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -25,16 +30,21 @@ from rich.markup import escape
 
 from interviewer.errors import InterviewerError
 from interviewer.interview import report
+from interviewer.interview.explanation import latest_graded_answer
+from interviewer.interview.why import WhyConversation, conversation_for
 from interviewer.models import SessionConfig, Turn
 
 if TYPE_CHECKING:
+    from interviewer.interview.session import Session
     from interviewer.services import Services
 
 COMMANDS = {"/skip": "skip", "/hint": "hint", "/repeat": "repeat", "/idk": "dont_know", "/end": "end"}
+WHY = "/why"  # alone, or followed by a question about the latest grade
 SEND = "."  # a line holding only this sends the answer
 HELP = (
     'Answer in as many lines and paragraphs as you like, then send it with a line holding only "." (or '
-    "Ctrl-D). Commands: /skip /hint /repeat /idk /end. Ctrl-C stops, asking first whether to save."
+    "Ctrl-D). Commands: /skip /hint /repeat /idk /end, and /why (or /why <your question>) about your latest "
+    "grade. Ctrl-C stops, asking first whether to save."
 )
 STYLE = {"question": "cyan", "follow_up": "cyan", "repeat": "cyan", "end": "green"}
 
@@ -65,7 +75,15 @@ def read_answer(stream: TextIO) -> str | None:
                 continue  # blank lines before an answer
             if line.strip().lower() in COMMANDS:
                 return line.strip().lower()
+            if is_why(line):
+                return line.strip()
         lines.append(line)
+
+
+def is_why(text: str) -> bool:
+    """Whether `text` is the /why command, alone or with a question after it."""
+    word = text.strip().split(maxsplit=1)
+    return bool(word) and word[0].lower() == WHY
 
 
 def show(turns: list[Turn]) -> None:
@@ -140,6 +158,82 @@ def _nothing() -> Iterator[None]:
     yield
 
 
+def ask_why(
+    services: Services, session: Session, current: WhyConversation | None, question: str
+) -> WhyConversation | None:
+    """Ask about the latest graded answer and print the reply as it streams; the conversation it belongs to
+    (`current` while the latest answer is the same)."""
+    out = console()
+    try:
+        latest = latest_graded_answer(session.transcript, services.bank)
+        conversation = conversation_for(latest, current, services.explainer)
+        printer = StreamedText(out)
+        out.print()
+        out.print("Interviewer:", style="bold")
+        reply = conversation.ask(question, on_text=printer.update)
+    except InterviewerError as exc:
+        out.print(str(exc), style="yellow")
+        return current
+    printer.finish(reply)
+    return conversation
+
+
+class StreamedText:
+    """A reply printed as it streams in, wrapped at word boundaries to the terminal's width: each word is
+    printed once it is complete. A reply that came all at once (the offline explanation) is rendered as
+    Markdown instead."""
+
+    def __init__(self, out: Console):
+        self.out = out
+        self.updates: list[str] = []
+        self.printed = ""  # the part of the reply written out
+        self.column = 0
+
+    def update(self, text: str) -> None:
+        self.updates.append(text)
+        if len(self.updates) < 2:
+            return  # wait: a reply that comes in one piece is printed as Markdown by `finish`
+        cut = max(text.rfind(" "), text.rfind("\n")) + 1  # the last word may be cut short: hold it back
+        self._write(text[:cut])
+
+    def finish(self, reply: str) -> None:
+        if len(self.updates) < 2:
+            self.out.print(Markdown(reply))
+            return
+        self._write(reply)
+        self.out.file.write("\n")
+        self.out.file.flush()
+
+    def _write(self, text: str) -> None:
+        if text.startswith(self.printed):
+            new = text[len(self.printed) :]
+        elif text.startswith(self.printed.rstrip()):  # the end of the reply was trimmed
+            new = text[len(self.printed.rstrip()) :]
+        else:  # the reply started again (a fallback): on a line of its own
+            self.out.file.write("\n")
+            self.column, new = 0, text
+        self.printed = text
+        width = max(20, self.out.width)
+        pieces: list[str] = []
+        for part in re.findall(r"\n|[^\S\n]+|\S+", new):
+            if part == "\n":
+                pieces.append("\n")
+                self.column = 0
+            elif part.isspace():
+                continue
+            else:
+                if self.column and self.column + 1 + len(part) > width:
+                    pieces.append("\n")
+                    self.column = 0
+                elif self.column:
+                    pieces.append(" ")
+                    self.column += 1
+                pieces.append(part)
+                self.column += len(part)
+        self.out.file.write("".join(pieces))
+        self.out.file.flush()
+
+
 def run_practice(
     services: Services, config: SessionConfig, save: Path | None, stream: TextIO | None = None
 ) -> None:
@@ -149,6 +243,8 @@ def run_practice(
     out.print(HELP)
     show(session.start())
     saving = save
+    why: WhyConversation | None = None  # the conversation about the latest graded answer
+    stopped = False  # by Ctrl-C: no questions after the end
     ctrl_c = CtrlC()
     with ctrl_c.installed():
         while not session.finished:
@@ -166,11 +262,14 @@ def run_practice(
                 if choice == "quit":
                     out.print("Stopped; nothing was saved.")
                     return
-                saving = target
+                saving, stopped = target, True
                 text = "/end"
             if text is None:
                 show(session.command("end"))
                 break
+            if is_why(text):
+                why = ask_why(services, session, why, text.strip()[len(WHY) :])
+                continue
             try:
                 turns = session.command(COMMANDS[text]) if text in COMMANDS else session.answer(text)  # type: ignore[arg-type]
                 show(turns)
@@ -196,3 +295,25 @@ def run_practice(
             encoding="utf-8",
         )
         out.print(f"\nTranscript saved to {escape(str(saving))}", soft_wrap=True)
+    if not stopped:
+        ask_after_the_end(services, session, why, stream)
+
+
+def ask_after_the_end(
+    services: Services, session: Session, why: WhyConversation | None, stream: TextIO
+) -> None:
+    """The last answer ends the interview: /why may still ask about it, until a line that is not /why (or the
+    end of input, or Ctrl-C)."""
+    if latest_graded_answer(session.transcript, services.bank) is None:
+        return
+    out = console()
+    out.print("\nAsk about your last answer with /why (or /why <your question>), or press Enter to finish.")
+    try:
+        while True:
+            out.print("\nYou:", style="bold")
+            line = stream.readline()
+            if not is_why(line):
+                return
+            why = ask_why(services, session, why, line.strip()[len(WHY) :])
+    except KeyboardInterrupt:
+        return

@@ -117,7 +117,7 @@ class SessionRegistry:
                 continue
             self._save(session, graded_answer=pending.id)
 
-    def _save(self, session: Session, graded_answer: int | None = None) -> None:
+    def _save(self, session: Session, graded_answer: int | None = None, owner: str | None = None) -> None:
         session_id = session.transcript.session_id
         asks = asks_in(session.transcript)
         with self._guard:
@@ -125,7 +125,7 @@ class SessionRegistry:
             if asks != seen:
                 asked_at = time.time()
             self._asked[session_id] = (asks, asked_at)
-        self.store.save(session.snapshot(), asked_at=asked_at, graded_answer=graded_answer)
+        self.store.save(session.snapshot(), asked_at=asked_at, graded_answer=graded_answer, owner=owner)
 
     def deadline(self, session: Session) -> float | None:
         """When the open question's time runs out (epoch seconds), in exam mode with a time limit."""
@@ -138,13 +138,20 @@ class SessionRegistry:
 
     # --- actions ------------------------------------------------------------------------------------
 
-    def start(self, config: SessionConfig) -> tuple[Session, Reply]:
+    def start(self, config: SessionConfig, owner: str | None = None) -> tuple[Session, Reply]:
+        """A new session, saved with its owner (see `SessionStore.save`)."""
         session = self.services.new_session(config)
         turns = session.start()
         with self.lock(session.transcript.session_id):
             self._remember(session)
-            self._save(session)
+            self._save(session, owner=owner)
         return session, Reply(turns)
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session and remove it from the database, after any grading of it has finished."""
+        with self.lock(session_id):
+            self._forget(session_id)
+            return self.store.delete(session_id)
 
     def times_up(self, session: Session) -> bool:
         """Whether the open question's time limit has been reached (the page's clock sends at zero)."""

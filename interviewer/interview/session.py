@@ -8,8 +8,8 @@ The UI and the terminal both drive a `Session` the same way: `start()`, then `an
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +49,14 @@ CLOSED = (
 )
 PRACTICE = "**Practice: {score:g}/10, not counted, as you answered after the reveal**"
 
+SESSION_ID_BYTES = 16  # 128 random bits: an id that reaches the page's address cannot be guessed
+
+
+def new_session_id() -> str:
+    """A fresh session id: 32 hex digits from the operating system's cryptographic random source."""
+    return secrets.token_hex(SESSION_ID_BYTES)
+
+
 ReplySink = Callable[[list[str]], None]
 """Receives the interviewer's reply so far as its messages (the feedback, then the next question), each time
 more of it streams in."""
@@ -83,7 +91,7 @@ class Session:
         self.config = config
         self.max_answer_chars = max_answer_chars
         self.transcript = Transcript(
-            session_id=session_id or uuid.uuid4().hex[:12],
+            session_id=session_id or new_session_id(),
             config=config,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )

@@ -6,6 +6,10 @@ restart carries on from the database, and an answer whose grading was cut short 
 again when its session is next opened. The database runs in WAL mode, so the history can be read while
 answers are being written. The file carries its schema version (`PRAGMA user_version`); opening an older
 file migrates it in place, and a file from a newer interviewer is refused rather than misread.
+
+Each session has an owner, an opaque string given when it is first saved and never changed (the web page uses
+the login name, or a per-browser id); the store filters and reports it but never decides who may see what.
+Sessions saved before owners were kept have none (NULL).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,9 +26,21 @@ from pydantic import BaseModel
 from interviewer.errors import InterviewerError, SessionNotFoundError
 from interviewer.interview.session import SessionSnapshot
 
+
+def _add_owner_column(conn: sqlite3.Connection) -> None:
+    """Whose session it is. SQLite has no ADD COLUMN IF NOT EXISTS, and a file may carry a lower version
+    than its tables (see `MIGRATIONS`), so the column is added only when missing. Older sessions keep NULL."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}
+    if "owner" not in columns:
+        conn.execute("ALTER TABLE sessions ADD COLUMN owner TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions(owner, updated_at)")
+
+
+Migration = tuple[str, ...] | Callable[[sqlite3.Connection], None]
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (`PRAGMA user_version`). Version 0 is a new
 # file or one written before versions were kept, with the tables below already in place; hence IF NOT EXISTS.
-MIGRATIONS: list[tuple[str, ...]] = [
+MIGRATIONS: list[Migration] = [
     (
         """CREATE TABLE IF NOT EXISTS sessions (
             id TEXT PRIMARY KEY,
@@ -48,6 +64,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX IF NOT EXISTS answers_by_session ON answers(session_id, status)",
     ),
+    _add_owner_column,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -73,6 +90,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
         if found > SCHEMA_VERSION:
             raise SessionStoreVersionError(path, found)
         for step in MIGRATIONS[found:]:
+            if callable(step):
+                step(conn)
+                continue
             for statement in step:
                 conn.execute(statement)
         if found != SCHEMA_VERSION:
@@ -135,12 +155,17 @@ class SessionStore:
     # --- sessions -----------------------------------------------------------------------------------
 
     def save(
-        self, snapshot: SessionSnapshot, asked_at: float | None = None, graded_answer: int | None = None
+        self,
+        snapshot: SessionSnapshot,
+        asked_at: float | None = None,
+        graded_answer: int | None = None,
+        owner: str | None = None,
     ) -> None:
-        """Insert or replace the session's state; `asked_at` is when its open question was asked.
+        """Insert or update the session's state; `asked_at` is when its open question was asked.
 
         `graded_answer` is marked graded in the same transaction, so an answer is never both lost and
-        marked graded, nor graded twice after a restart."""
+        marked graded, nor graded twice after a restart. `owner` is kept from the first save: a later save
+        never changes it."""
         t = snapshot.transcript
         row = (
             t.session_id,
@@ -153,11 +178,17 @@ class SessionStore:
             t.overall_score,
             asked_at,
             snapshot.model_dump_json(),
+            owner,
         )
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO sessions (id, started_at, updated_at, mode, topics, questions, finished,"
-                " overall_score, asked_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, started_at, updated_at, mode, topics, questions, finished,"
+                " overall_score, asked_at, snapshot, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET started_at = excluded.started_at,"
+                " updated_at = excluded.updated_at, mode = excluded.mode, topics = excluded.topics,"
+                " questions = excluded.questions, finished = excluded.finished,"
+                " overall_score = excluded.overall_score, asked_at = excluded.asked_at,"
+                " snapshot = excluded.snapshot",
                 row,
             )
             if graded_answer is not None:
@@ -180,16 +211,34 @@ class SessionStore:
                 is not None
             )
 
-    def history(self, limit: int = 200) -> list[SessionSummary]:
-        """Past sessions, the most recently active first."""
+    def owner_of(self, session_id: str) -> str | None:
+        """Whose session it is: the owner it was first saved with, or None for a session saved without one."""
+        with self._lock:
+            found = self._conn.execute("SELECT owner FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if found is None:
+            raise SessionNotFoundError(session_id)
+        return None if found[0] is None else str(found[0])
+
+    def history(
+        self, limit: int = 200, *, owner: str | None = None, unowned: bool = True
+    ) -> list[SessionSummary]:
+        """Past sessions of `owner` (when given) and, with `unowned`, those saved without an owner; the most
+        recently active first."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, started_at, mode, topics, questions, finished, overall_score FROM sessions"
+                " WHERE (owner IS NOT NULL AND owner = ?) OR (owner IS NULL AND ?)"
                 " ORDER BY updated_at DESC LIMIT ?",
-                (limit,),
+                (owner, int(unowned), limit),
             ).fetchall()
         keys = ("id", "started_at", "mode", "topics", "questions", "finished", "overall_score")
         return [SessionSummary.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
+
+    def delete(self, session_id: str) -> bool:
+        """Remove a session and every answer written for it; False when there was no such session."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM answers WHERE session_id = ?", (session_id,))
+            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
 
     # --- answers ------------------------------------------------------------------------------------
 

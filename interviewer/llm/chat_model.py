@@ -13,6 +13,8 @@ server) through the official `openai` client:
 - retries are ours, not the client's, so a `Retry-After` longer than `max_retry_wait` gives up at once instead
   of stalling an interview for minutes; a timed-out request is not retried (the user has waited long enough);
 - with `on_partial`, the request streams and each partial JSON object is passed on as it grows;
+- `write` asks for plain text (a conversation, not a form), streamed to `on_text` as it is written, with the
+  same retries, cooldown and errors;
 - after the endpoint timed out or stayed down through the retries, calls fail at once for `cooldown` seconds,
   so an interview does not wait through a timeout on every turn (and again for the follow-up question).
 
@@ -30,7 +32,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
@@ -39,17 +41,21 @@ from interviewer.errors import LLMConfigError, LLMReplyError, LLMUnavailableErro
 
 if TYPE_CHECKING:
     from openai import OpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
     from interviewer.config import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 Message = dict[str, str]
 PartialSink = Callable[[dict[str, Any]], None]
 """Receives the reply parsed so far (a partial JSON object) each time more of it streams in."""
 Check = Callable[[Any], None]
 """Raises ValueError when a parsed reply fits the schema but not the request (say, a key point is missing)."""
+TextSink = Callable[[str], None]
+"""Receives a plain-text reply written so far, each time more of it streams in."""
 
 _REASK = (
     "Your reply could not be used: {problem}. Reply again with one JSON object that matches the required "
@@ -83,6 +89,27 @@ class ChatModel(ABC):
         on_partial: PartialSink | None = None,
     ) -> T:
         """The reply as a `schema` object, temperature 0. Raises `LLMError` when no usable reply comes."""
+
+    def write(self, messages: list[Message], *, on_text: TextSink | None = None) -> str:
+        """A plain-text reply, temperature 0; with `on_text`, it receives the reply so far as it streams in.
+        Raises `LLMError` when no usable reply comes.
+
+        This default asks `parse` for a one-field object, so every chat model can write text; a backend with a
+        plain-text call of its own (`OpenAIChatModel`) overrides it."""
+
+        def stream(partial: dict[str, Any]) -> None:
+            text = partial.get("text")
+            if on_text is not None and isinstance(text, str):
+                on_text(text)
+
+        reply = self.parse(messages, WrittenText, on_partial=stream if on_text is not None else None)
+        return reply.text
+
+
+class WrittenText(BaseModel):
+    """A plain-text reply, for chat models that only answer with structured output."""
+
+    text: str
 
 
 class _BadReply(Exception):
@@ -171,11 +198,7 @@ class OpenAIChatModel(ChatModel):
         check: Check | None = None,
         on_partial: PartialSink | None = None,
     ) -> T:
-        if self._down is not None and time.monotonic() < self._down[0]:
-            raise LLMUnavailableError(
-                f"{self._down[1]} moments ago, so it was not asked again yet",
-                f"It is tried again {self.cooldown:g} s after the failure.",
-            )
+        self._check_cooldown()
         conversation = list(messages)
         for attempt in (1, 2):
             try:
@@ -196,7 +219,61 @@ class OpenAIChatModel(ChatModel):
                 conversation = [*messages, {"role": "user", "content": _REASK.format(problem=bad.problem)}]
         raise AssertionError("unreachable")
 
+    def write(self, messages: list[Message], *, on_text: TextSink | None = None) -> str:
+        """Plain text from `chat.completions.create`, streamed when `on_text` is given. Rate limits, server errors
+        and refused connections are retried as for `parse`; a refusal, a reply cut off at the token limit or an
+        empty reply raise `LLMReplyError` (asking again would not help)."""
+        import openai
+
+        self._check_cooldown()
+        try:
+            text, finish = self._with_retries(lambda: self._text_request(messages, on_text))
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            raise _config_error(exc, self.model) from None
+        if finish == "length":
+            raise _cut_off()
+        if finish == "content_filter":
+            raise _refused_to_write()
+        if not text.strip():
+            raise LLMReplyError(
+                "gave an empty reply", "Try again, or try a stronger model (INTERVIEWER_LLM_MODEL)."
+            )
+        return text
+
+    def _check_cooldown(self) -> None:
+        if self._down is not None and time.monotonic() < self._down[0]:
+            raise LLMUnavailableError(
+                f"{self._down[1]} moments ago, so it was not asked again yet",
+                f"It is tried again {self.cooldown:g} s after the failure.",
+            )
+
     # --- one request --------------------------------------------------------------------------------
+
+    def _text_request(self, messages: list[Message], on_text: TextSink | None) -> tuple[str, str | None]:
+        """One plain-text request: the reply and its finish reason. A refusal raises `LLMReplyError`."""
+        sent = cast("list[ChatCompletionMessageParam]", messages)
+        if on_text is None:
+            completion = self.client.chat.completions.create(model=self.model, messages=sent, temperature=0)
+            reply = completion.choices[0]
+            if reply.message.refusal:
+                raise _refused_to_write()
+            return reply.message.content or "", reply.finish_reason
+        text, finish = "", None
+        chunks = self.client.chat.completions.create(
+            model=self.model, messages=sent, temperature=0, stream=True
+        )
+        with chunks:
+            for chunk in chunks:
+                if not chunk.choices:
+                    continue
+                piece = chunk.choices[0]
+                if piece.delta.refusal:
+                    raise _refused_to_write()
+                if piece.delta.content:
+                    text += piece.delta.content
+                    on_text(text)
+                finish = piece.finish_reason or finish
+        return text, finish
 
     def _ask(self, messages: list[Message], schema: type[T], on_partial: PartialSink | None) -> T:
         import openai
@@ -282,7 +359,7 @@ class OpenAIChatModel(ChatModel):
             message = stream.get_final_completion().choices[0].message
         return message.content, message.refusal, message.parsed
 
-    def _with_retries(self, request: Callable[[], T]) -> T:
+    def _with_retries(self, request: Callable[[], R]) -> R:
         """Run one request, retrying rate limits, server errors and failed connections."""
         import httpx2
         import openai
@@ -371,6 +448,12 @@ def _cut_off() -> LLMReplyError:
 
 def _refused() -> LLMReplyError:
     return LLMReplyError("refused to grade this answer", "The answer was graded offline instead.")
+
+
+def _refused_to_write() -> LLMReplyError:
+    return LLMReplyError(
+        "refused to answer", "Ask in other words; the grader's own explanation is shown instead."
+    )
 
 
 def _rate_limited(asked: float | None) -> LLMUnavailableError:

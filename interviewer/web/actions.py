@@ -3,6 +3,9 @@
 Handlers never keep a session themselves; they go through the `SessionRegistry`, so the same calls work
 from the browser, from gradio_client, after a refresh and after a restart. Every refusal comes back as a
 notice on the page with the typed answer left in its box.
+
+Every handler that touches a session first checks, on the server, that it is the visitor's (`visitors`): a
+session id alone opens nothing that belongs to someone else.
 """
 
 from __future__ import annotations
@@ -12,27 +15,36 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
-from interviewer.errors import InterviewerError
+from interviewer.errors import InterviewerError, SessionNotFoundError
 from interviewer.interview import policy
 from interviewer.interview.registry import Reply, SessionRegistry
 from interviewer.interview.report import report_fragment
 from interviewer.interview.scorecard import esc
 from interviewer.interview.session import Session
 from interviewer.models import QuestionType, SessionConfig
+from interviewer.services import QuestionMatch
 from interviewer.web.views import (
     chat_of,
     clock_html,
+    exam_in_progress,
     export_files,
+    found_about,
     history_label,
     history_rows,
+    info_notice,
     latest_card,
+    nothing_about,
+    remove_exports,
     report_extras,
     resume_link,
 )
+from interviewer.web.visitors import Visitor, visitor_of
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +82,12 @@ def _controls(session: Session | None) -> list[Any]:
 VIEW_SIZE = 13  # the number of outputs `PageActions.view` returns
 
 
+def _opened(html: str, files: tuple[Any, ...] | None = None, deletable: bool = False) -> tuple[Any, ...]:
+    """Outputs of History's report area: the report, its 3 downloads, the Delete button and its (folded)
+    confirmation."""
+    return html, *_downloads(files), gr.Button(visible=deletable), gr.Row(visible=False)
+
+
 class PageActions:
     """The handlers behind the interview and history tabs."""
 
@@ -77,6 +95,22 @@ class PageActions:
         self.registry = registry
         self.services = registry.services
         self.warm = warm
+        self.password_page = bool(self.services.settings.auth_pairs)
+
+    # --- whose session ------------------------------------------------------------------------------
+
+    def visitor(self, request: gr.Request | None) -> Visitor:
+        return visitor_of(request, self.password_page)
+
+    def check_owner(self, session_id: str, visitor: Visitor) -> None:
+        """Refuse a session that is not the visitor's, in the same words as one that does not exist."""
+        if not visitor.may_open(self.registry.store.owner_of(session_id)):
+            raise SessionNotFoundError(session_id)
+
+    def session(self, session_id: str, visitor: Visitor) -> Session:
+        """The visitor's session by id (refused when it is someone else's)."""
+        self.check_owner(session_id, visitor)
+        return self.registry.get(session_id)
 
     # --- views --------------------------------------------------------------------------------------
 
@@ -101,10 +135,10 @@ class PageActions:
             *_controls(session),
         )
 
-    def _refusal(self, session_id: str, notice: str) -> tuple[Any, ...]:
+    def _refusal(self, session_id: str, notice: str, visitor: Visitor) -> tuple[Any, ...]:
         """The current view with a notice; the answer box is left as it is."""
         try:
-            session = self.registry.get(session_id) if session_id else None
+            session = self.session(session_id, visitor) if session_id else None
         except InterviewerError:
             session = None
         return self.view(session, notice)
@@ -121,6 +155,7 @@ class PageActions:
         mode: str,
         time_limit: float | None,
         ask_about: str,
+        request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         try:
             limit = int(time_limit or 0)
@@ -137,42 +172,41 @@ class PageActions:
             )
             notice = ""
             if ask_about.strip():
-                ids = self.find_questions(ask_about, config)
-                config = config.model_copy(update={"question_ids": ids})
-                notice = f"Found {len(ids)} question(s) about “{ask_about.strip()}”."
-            session, _ = self.registry.start(config)
+                matches = self.find_questions(ask_about, config)
+                if not matches:
+                    return self.view(None, info_notice(nothing_about(ask_about)))
+                config = config.model_copy(update={"question_ids": [m.entry.id for m in matches]})
+                notice = info_notice(found_about(ask_about, [m.entry.question for m in matches]))
+            session, _ = self.registry.start(config, owner=self.visitor(request).owner)
         except InterviewerError as exc:
             return self.view(None, str(exc))
         return self.view(session, notice, answer="")
 
-    def find_questions(self, text: str, config: SessionConfig) -> list[str]:
-        """Ids of the bank questions about free text, within the chosen filters (the services rank them)."""
-        matches = self.services.find_questions(
+    def find_questions(self, text: str, config: SessionConfig) -> list[QuestionMatch]:
+        """The bank questions about free text, within the chosen filters (the services rank them)."""
+        return self.services.find_questions(
             text,
             topics=config.topics,
             types=config.types,
             difficulties=config.difficulties,
             limit=config.num_questions,
         )
-        if not matches:
-            raise InterviewerError(
-                f"No questions in the bank match “{text.strip()}” with these filters. "
-                "Try other words, widen the topics, or clear the “Ask me about” box."
-            )
-        return [m.entry.id for m in matches]
 
-    def answer(self, session_id: str, text: str) -> Iterator[tuple[Any, ...]]:
+    def answer(
+        self, session_id: str, text: str, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         """Grade an answer, showing the feedback as the grader streams it (study mode)."""
+        visitor = self.visitor(request)
         if not session_id:
             yield self.view(None, "Press **Start** to begin an interview.")
             return
         if not text.strip():
             yield self._refusal(
-                session_id, "Type an answer first, or use a button (Skip, I don't know, End)."
+                session_id, "Type an answer first, or use a button (Skip, I don't know, End).", visitor
             )
             return
         try:
-            session = self.registry.get(session_id)
+            session = self.session(session_id, visitor)
         except InterviewerError as exc:
             yield self.view(None, str(exc))
             return
@@ -207,41 +241,45 @@ class PageActions:
                 yield (gr.skip(), shown, *(gr.skip() for _ in range(VIEW_SIZE - 2)))
         error = outcome.get("error")
         if isinstance(error, InterviewerError):
-            yield self._refusal(session_id, str(error))
+            yield self._refusal(session_id, str(error), visitor)
         elif error is not None:
             log.error("grading failed", exc_info=error)
             yield self._refusal(
                 session_id,
                 "Something went wrong while grading. Your answer is still in the box: send it again.",
+                visitor,
             )
         else:
             reply: Reply = outcome["reply"]
             yield self.view(self.registry.get(session_id), reply.notice, answer="")
 
     def command(self, name: policy.Command | str) -> Any:
-        def run(session_id: str) -> tuple[Any, ...]:
+        def run(session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:
+            visitor = self.visitor(request)
             if not session_id:
                 return self.view(None, "Press **Start** to begin an interview.")
             try:
+                self.check_owner(session_id, visitor)
                 if name == "reveal":
                     reply = self.registry.reveal(session_id)
                 else:
                     reply = self.registry.command(session_id, name)  # type: ignore[arg-type]
                 return self.view(self.registry.get(session_id), reply.notice)
             except InterviewerError as exc:
-                return self._refusal(session_id, str(exc))
+                return self._refusal(session_id, str(exc), visitor)
 
         run.__name__ = name
         return run
 
-    def resume(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
+    def resume(self, session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:
         """Open the session named in the box or in the page's address (`?session=…`), if any."""
         wanted = session_id or (request.query_params.get("session", "") if request else "")
         if not wanted:
             return self.view(None)
         try:
             return self.view(
-                self.registry.get(wanted), "Welcome back: the interview carries on where you left it."
+                self.session(wanted, self.visitor(request)),
+                "Welcome back: the interview carries on where you left it.",
             )
         except InterviewerError as exc:
             return self.view(None, str(exc))
@@ -253,10 +291,11 @@ class PageActions:
         settled = self.warm.done.is_set() or self.warm.error is not None
         return self.warm.status(), gr.Timer(active=not settled)
 
-    def history(self) -> tuple[list[list[object]], list[str], Any]:
-        """The History table (readable rows, no ids), the ids of its rows in order (kept in the browser's
-        session state), and the sessions a row click may open."""
-        summaries = self.registry.store.history()
+    def history(self, request: gr.Request | None = None) -> tuple[list[list[object]], list[str], Any]:
+        """The visitor's History table (readable rows, no ids), the ids of its rows in order (kept in the
+        browser's session state), and the sessions a row click may open."""
+        visitor = self.visitor(request)
+        summaries = self.registry.store.history(owner=visitor.owner, unowned=visitor.sees_unowned)
         choices = [(history_label(s), s.id) for s in summaries]
         return history_rows(summaries), [s.id for s in summaries], gr.Dropdown(choices=choices, value=None)
 
@@ -267,24 +306,45 @@ class PageActions:
             return gr.skip()
         return ids[row]
 
-    def open_report(self, session_id: str | None) -> tuple[Any, ...]:
+    def open_report(self, session_id: str | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """A session's report and downloads, with a Delete button. An exam still running shows only its
+        questions and your answers: its grades would help with the rest."""
         if not session_id:
-            return "<p>Click a session in the table to open its report.</p>", *_downloads(None)
+            return _opened("<p>Click a session in the table to open its report.</p>")
         try:
+            self.check_owner(session_id, self.visitor(request))
             snapshot, _ = self.registry.store.load(session_id)
         except InterviewerError as exc:
-            return f"<p>{esc(str(exc))}</p>", *_downloads(None)
+            return _opened(f"<p>{esc(str(exc))}</p>")
         t = snapshot.transcript
+        if t.config.mode == "exam" and not t.finished:
+            return _opened(exam_in_progress(t), deletable=True)
         extras = report_extras(t, self.services.bank, snapshot.seconds)
         head = "" if t.finished else f"<p>This interview is not finished. {resume_link(t.session_id)}.</p>"
-        return head + report_fragment(t, extras), *_downloads(export_files(t, extras))
+        return _opened(head + report_fragment(t, extras), export_files(t, extras), deletable=True)
 
-    def redraw_chat(self, session_id: str) -> Any:
+    def delete_session(self, session_id: str | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """Delete one of the visitor's sessions: its answers, its saved state and its downloads. Returns History's
+        report area (saying so) and the History listing without it."""
+        if not session_id:
+            done = "<p>Click a session in the table first, then delete it.</p>"
+        else:
+            try:
+                self.check_owner(session_id, self.visitor(request))
+                self.registry.delete(session_id)
+                remove_exports(session_id, served_from=Path(get_upload_folder()))  # Gradio's copies too
+                done = "<p>The interview was deleted, with its answers, report and downloads.</p>"
+            except InterviewerError as exc:
+                done = f"<p>{esc(str(exc))}</p>"
+        return *_opened(done), *self.history(request)
+
+    def redraw_chat(self, session_id: str, request: gr.Request | None = None) -> Any:
         """The chat as the saved transcript has it: after the chat's own clear button, which would empty it.
         Read from the store, so this light call never waits for, or starts, a grading."""
         if not session_id:
             return []
         try:
+            self.check_owner(session_id, self.visitor(request))
             snapshot, _ = self.registry.store.load(session_id)
         except InterviewerError:
             return gr.skip()

@@ -2,8 +2,10 @@
 
 Safe by default: bound to 127.0.0.1, no share link, every event goes through Gradio's queue (the REST
 routes that would skip it are closed), answers are length-checked on the server, Markdown from answers is
-sanitised, nothing is kept in the browser's storage (the session id rides in the address, `?session=…`),
-and a password can be required (`INTERVIEWER_AUTH`). The page is served at once; the embedding model and
+sanitised, nothing typed is kept in the browser's storage (the session id rides in the address,
+`?session=…`; a cookie holds only a random id telling browsers apart), a password can be required
+(`INTERVIEWER_AUTH`), and each visitor sees and acts on their own sessions only (`visitors`). The page is
+served at once; the embedding model and
 the index load in a background thread and the page says when grading is ready.
 """
 
@@ -22,6 +24,8 @@ from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
 from interviewer.web.actions import PageActions, WarmUp
 from interviewer.web.views import HISTORY_HEADERS, INTRO
+from interviewer.web.visitors import OWNER_COOKIE_SCRIPT
+from interviewer.web.why_panel import WHY_CSS, WhyActions, WhyPanel, why_panel, wire_why
 
 if TYPE_CHECKING:
     from interviewer.services import Services
@@ -40,9 +44,11 @@ COMMANDS = [
 
 CSS = (
     CARD_CSS
+    + WHY_CSS
     + """
 #iv-status { font-weight: 600; }
 #iv-notice p { color: #b00020; font-weight: 600; }
+#iv-notice p.iv-info { color: inherit; font-weight: 400; }
 .iv-clock { font-size: 1.2em; font-weight: 700; color: #7a4b00; }
 .iv-clock.iv-times-up { color: #b00020; }
 /* The chat's own clear (trash) button would wipe the question from view: the transcript is the record. */
@@ -132,6 +138,7 @@ class InterviewPanel:
     card: gr.HTML
     report: gr.HTML
     downloads: list[gr.DownloadButton]
+    why: WhyPanel  # "Why did I lose points?" under the card
 
 
 @dataclass
@@ -143,6 +150,10 @@ class HistoryTab:
     pick: gr.Dropdown  # hidden: the session a row click chose (and the one `/open_report` is asked for)
     report: gr.HTML
     downloads: list[gr.DownloadButton]
+    delete: gr.Button  # shown with an opened report; asks for a confirmation before anything is deleted
+    confirm: gr.Row
+    delete_for_good: gr.Button
+    keep: gr.Button
 
 
 def build_app(services: Services, store: SessionStore | None = None, warm: WarmUp | None = None) -> gr.Blocks:
@@ -162,6 +173,12 @@ def build_app(services: Services, store: SessionStore | None = None, warm: WarmU
             interview = _interview_panel()
         history = _history_tab()
         _wire_interview(page, actions, session_id, setup, interview)
+        why = WhyActions(
+            lambda sid, request: actions.session(sid, actions.visitor(request)),
+            services.bank,
+            services.explainer,
+        )
+        wire_why(why, interview.why, session_id, interview.card)
         _wire_status_and_history(page, actions, status, history)
     # api_open=False: the REST routes that would run an event outside the queue answer 404.
     page.queue(default_concurrency_limit=services.settings.web_concurrency, api_open=False)
@@ -250,13 +267,14 @@ def _interview_panel() -> InterviewPanel:
                 }
         with gr.Column(scale=2):
             card = gr.HTML(label="Score card", elem_id="iv-card")
+            why = why_panel()
     report = gr.HTML(elem_id="iv-report")
     with gr.Row():
         downloads = [
             gr.DownloadButton(f"Download {kind}", visible=False, elem_id=f"iv-download-{ext}")
             for kind, ext in (("Markdown", "md"), ("JSON", "json"), ("HTML", "html"))
         ]
-    return InterviewPanel(chat, clock, notice, answer, send, buttons, card, report, downloads)
+    return InterviewPanel(chat, clock, notice, answer, send, buttons, card, report, downloads, why)
 
 
 def _history_tab() -> HistoryTab:
@@ -277,7 +295,18 @@ def _history_tab() -> HistoryTab:
             downloads = [
                 gr.DownloadButton(f"Download {kind}", visible=False) for kind in ("Markdown", "JSON", "HTML")
             ]
-    return HistoryTab(tab, refresh, table, ids, pick, report, downloads)
+        delete = gr.Button(
+            "Delete this interview", variant="stop", size="sm", visible=False, elem_id="iv-history-delete"
+        )
+        with gr.Row(visible=False, elem_id="iv-history-confirm") as confirm:
+            gr.Markdown("Delete this interview, its answers and its downloads for good?")
+            delete_for_good = gr.Button(
+                "Yes, delete it", variant="stop", size="sm", elem_id="iv-history-delete-yes"
+            )
+            keep = gr.Button("Keep it", size="sm", elem_id="iv-history-keep")
+    return HistoryTab(
+        tab, refresh, table, ids, pick, report, downloads, delete, confirm, delete_for_good, keep
+    )
 
 
 def _wire_interview(
@@ -322,7 +351,7 @@ def _wire_status_and_history(
     listing = [history.table, history.ids, history.pick]
     history.tab.select(actions.history, None, listing, api_name="history", **light)
     history.refresh.click(actions.history, None, listing, api_visibility="private", **light)
-    opened = [history.report, *history.downloads]
+    opened = [history.report, *history.downloads, history.delete, history.confirm]
     history.table.select(
         actions.pick_row, [history.ids], [history.pick], api_visibility="private", **light
     ).then(
@@ -330,6 +359,30 @@ def _wire_status_and_history(
     )
     # For clients: open a session listed by `/history` (a session not listed is refused).
     history.pick.input(actions.open_report, [history.pick], opened, api_name="open_report", **light)
+    # Delete asks first; only "Yes, delete it" reaches the server, which checks the session is the visitor's.
+    folded = [history.delete, history.confirm]
+    history.delete.click(
+        lambda: (gr.Button(visible=False), gr.Row(visible=True)),
+        None,
+        folded,
+        api_visibility="private",
+        **light,
+    )
+    history.keep.click(
+        lambda: (gr.Button(visible=True), gr.Row(visible=False)),
+        None,
+        folded,
+        api_visibility="private",
+        **light,
+    )
+    history.delete_for_good.click(
+        actions.delete_session,
+        [history.pick],
+        [*opened, *listing],
+        api_name="delete_session",
+        concurrency_id="grading",  # it waits for a grading of the session to finish
+        show_progress="hidden",
+    )
 
 
 def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
@@ -372,7 +425,7 @@ def launch(
         run_history=False,  # Gradio would otherwise keep every call's inputs (answers) in localStorage
         footer_links=["gradio", "settings"],  # no "Use via API" on a candidate's page
         css=CSS,
-        head=HEAD,
+        head=HEAD + OWNER_COOKIE_SCRIPT,
         theme=THEME,
     )
     warm_up(services, warm)

@@ -7,8 +7,11 @@ same thing.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -40,6 +43,25 @@ def chat_of(transcript: Transcript) -> Chat:
     if transcript.finished:
         chat.append({"role": "assistant", "content": end_message(transcript)})
     return chat
+
+
+def info_notice(text: str) -> str:
+    """A notice that informs rather than refuses: escaped (it quotes what the user typed), not in red."""
+    return f'<p class="iv-info">{esc(text)}</p>'
+
+
+def found_about(text: str, questions: Sequence[str]) -> str:
+    """What "Ask me about" found: the questions themselves, so the user can see they are about the text."""
+    listed = " · ".join(questions)
+    noun = "question" if len(questions) == 1 else "questions"
+    return f"Found {len(questions)} {noun} about “{text.strip()}”: {listed}"
+
+
+def nothing_about(text: str) -> str:
+    return (
+        f"Nothing in the bank is close to “{text.strip()}” with these filters, so no interview was started. "
+        "Try other words, widen the topics, or clear the “Ask me about” box."
+    )
 
 
 INTRO = "**Welcome.** Choose topics (or none, for all), press **Start**, then answer each question and press **Send**."
@@ -119,8 +141,13 @@ def clock_html(deadline: float | None, now: float | None = None) -> str:
 HISTORY_HEADERS = ["date", "score", "questions", "topics", "mode"]
 
 
+EXAM_HELD = "held until the end"  # an unfinished exam's score: seen early, it would help with the rest
+
+
 def history_score(summary: SessionSummary) -> str:
-    """The session's overall score; "so far" while it is unfinished."""
+    """The session's overall score; "so far" while it is unfinished, and none while an exam runs."""
+    if summary.mode == "exam" and not summary.finished:
+        return EXAM_HELD
     return f"{summary.overall_score:g}/10" + ("" if summary.finished else " so far")
 
 
@@ -146,3 +173,36 @@ def history_label(summary: SessionSummary) -> str:
 
 def resume_link(session_id: str) -> str:
     return f'<a href="?session={esc(session_id)}">Resume this interview</a>'
+
+
+def exam_in_progress(transcript: Transcript) -> str:
+    """An unfinished exam as History shows it: the questions asked and your own words, with no score, feedback,
+    key point, follow-up or download, all of which the exam holds until it ends."""
+    items = []
+    for q in transcript.questions:
+        said = [t.text for t in q.turns if t.role == "candidate"]
+        answers = "".join(
+            f'<blockquote style="white-space: pre-wrap">{esc(text)}</blockquote>' for text in said
+        )
+        items.append(
+            f"<li><p><b>{esc(q.question)}</b> <i>({esc(q.topic)})</i></p>"
+            + (f"<p>You answered:</p>{answers}" if said else "<p><i>Not answered yet.</i></p>")
+            + "</li>"
+        )
+    return (
+        '<div class="iv-report">'
+        "<p><b>This exam is still running</b>: its scores, feedback and key points stay hidden until it ends. "
+        f"{resume_link(transcript.session_id)}.</p><ol>{''.join(items)}</ol></div>"
+    )
+
+
+def remove_exports(session_id: str, served_from: Path | None = None) -> None:
+    """Delete a session's export files, and the copies Gradio made of them in `served_from` (its cache) to
+    serve the downloads, so a download link of a deleted session finds nothing."""
+    shutil.rmtree(EXPORT_DIR / session_id, ignore_errors=True)
+    if served_from is None:
+        return
+    for copy in served_from.glob(f"*/interview-{glob.escape(session_id)}.*"):
+        copy.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            copy.parent.rmdir()  # Gradio's folder for that copy, when nothing else is in it
