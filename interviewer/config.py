@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         description="A sentence-transformers model name or directory; the default is the bundled MiniLM.",
     )
     embedding_device: str = "cpu"
+    pair_model: bool = Field(
+        default=True,
+        description="Read clauses against key points and their contrasts with the pair model (`entailment`).",
+    )
 
     chroma_host: str | None = Field(
         default=None, description="Use a Chroma server instead of the embedded store."

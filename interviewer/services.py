@@ -10,6 +10,8 @@ from functools import cached_property
 from interviewer.config import Settings
 from interviewer.content.loader import Bank, load_bank
 from interviewer.errors import LLMConfigError, NoCloseReferenceError
+from interviewer.grading import entailment
+from interviewer.grading.entailment import EntailmentModel
 from interviewer.grading.grader import Grader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
@@ -80,12 +82,17 @@ class Services:
     @cached_property
     def grader(self) -> Grader:
         """The LLM grader (offline grader as its guard and fallback) when an endpoint is configured, else offline."""
-        offline = OfflineGrader(self.embedder)
+        offline = OfflineGrader(self.embedder, pairs=self.pair_model)
         if self.chat_model is None:
             return offline
         from interviewer.grading.llm import LLMGrader
 
         return LLMGrader(self.chat_model, offline)
+
+    @cached_property
+    def pair_model(self) -> EntailmentModel | None:
+        """The pair model the offline grader reads contrasts with (its weights load on first use), unless off."""
+        return entailment.default_model() if self.settings.pair_model else None
 
     @cached_property
     def answer_limits(self) -> AnswerLimits:

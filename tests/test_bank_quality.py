@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from interviewer.grading import entailment
 from interviewer.grading.offline import OfflineGrader
 from interviewer.models import QuestionType, Reference
 
@@ -109,8 +110,9 @@ def test_no_reference_answer_is_taken_for_a_wrong_claim_about_its_own_key_points
     bank, embedder, bank_file
 ) -> None:
     """The contrasts and the reversal check must leave a right answer alone: each entry's own reference
-    answer, graded against its entry, has no wrong claim and no key point in doubt."""
-    grader = OfflineGrader(embedder)
+    answer, graded against its entry, has no wrong claim and no key point in doubt, with the pair model as
+    shipped."""
+    grader = OfflineGrader(embedder, pairs=entailment.default_model())
     ids = [e["id"] for e in yaml.safe_load((ROOT / "bank" / bank_file).read_text(encoding="utf-8"))]
     flagged = {}
     for entry in (bank.get(i) for i in ids):

@@ -12,12 +12,18 @@ points, by sentence vectors; the words that set the contrast apart from the poin
   check it: sentence vectors cannot tell "A, not B" from "B, not A" reliably, so a grade that says so beats a
   confident wrong one.
 
-The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts").
+A **pair model** (`entailment`, a cross-encoder trained in this repository) then reads the clause nearest to
+the contrasts word by word, against the point and against each contrast: where it finds the clause contradicts
+the point and states a contrast by a wide margin, the point is contradicted, whatever the vectors said.
+
+The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts", "The pair model").
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -35,10 +41,26 @@ CONTRADICTS_WORDS = 3
 DOUBT_FLOOR = 0.65
 DOUBT_MARGIN = 0.03
 DOUBT_OTHERS = 0.05
+# The pair model reads, for each contrast, the clause nearest to it when that clause is at least PAIR_FLOOR near
+# (sentence cosine). It contradicts the point when P(contradicts | point, clause) >= PAIR_CONTRADICTS and
+# P(entails | contrast, clause) is at least PAIR_MARGIN above P(entails | point, clause). Chosen on evals/ dev
+# (docs/grader-notes.md, "The pair model").
+PAIR_FLOOR = 0.45
+PAIR_CONTRADICTS = 0.7
+PAIR_MARGIN = 0.6
 # A key point in doubt is marked with this confidence.
 DOUBT_CONFIDENCE = 0.4
 # ... and keeps this share of its credit.
 DOUBT_CREDIT = 0.5
+
+
+class PairJudge(Protocol):
+    """Reads (premise, clause) pairs: rows of P(entails), P(contradicts), P(neutral) (`entailment`)."""
+
+    def judge_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
+
+
+ENTAILS, CONTRADICTS = 0, 1  # columns of `PairJudge.judge_pairs`
 
 
 @dataclass(frozen=True)
@@ -72,11 +94,58 @@ def judge(
     points: np.ndarray,
     clause_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
+    pairs: PairJudge | None = None,
 ) -> ContrastMatch | None:
     """The clause that contradicts `point` (key point `index` of the entry, whose key points are the vectors
-    `points`) through one of its contrasts, or else one that leaves it in doubt, or None."""
+    `points`) through one of its contrasts, or else one that leaves it in doubt, or None. With `pairs`, the
+    pair model has the last word on contradictions."""
     if not point.contrasts or not clauses:
         return None
+    found = _by_vectors(index, point, clauses, points, clause_vectors, contrast_vectors)
+    if pairs is None or (found is not None and found.contradicts):
+        return found
+    return _by_pairs(point, clauses, clause_vectors, contrast_vectors, pairs) or found
+
+
+def _by_pairs(
+    point: KeyPoint,
+    clauses: list[str],
+    clause_vectors: np.ndarray,
+    contrast_vectors: np.ndarray,
+    pairs: PairJudge,
+) -> ContrastMatch | None:
+    """The clause nearest to one of the point's contrasts, if the pair model finds it contradicts the point and
+    states that contrast. Each contrast is judged on its own, so `trusted` (one contrast at a time on the
+    reference answer) checks exactly what grading will."""
+    nearest = (clause_vectors @ contrast_vectors.T).argmax(axis=0)
+    asked = [
+        (k, clauses[int(c)])
+        for k, c in enumerate(nearest)
+        if float(clause_vectors[c] @ contrast_vectors[k]) >= PAIR_FLOOR
+    ]
+    if not asked:
+        return None
+    wanted = list(
+        dict.fromkeys(pair for k, c in asked for pair in ((point.text, c), (point.contrasts[k], c)))
+    )
+    read = dict(zip(wanted, pairs.judge_pairs(wanted), strict=True))
+    for k, clause in asked:
+        to_point, to_contrast = read[(point.text, clause)], read[(point.contrasts[k], clause)]
+        preferred = float(to_contrast[ENTAILS] - to_point[ENTAILS])
+        if to_point[CONTRADICTS] >= PAIR_CONTRADICTS and preferred >= PAIR_MARGIN:
+            return ContrastMatch(clause, point.contrasts[k], contradicts=True)
+    return None
+
+
+def _by_vectors(
+    index: int,
+    point: KeyPoint,
+    clauses: list[str],
+    points: np.ndarray,
+    clause_vectors: np.ndarray,
+    contrast_vectors: np.ndarray,
+) -> ContrastMatch | None:
+    """`judge` by sentence vectors and wording alone."""
     to_points = clause_vectors @ points.T
     to_point = to_points[:, index]
     others = np.delete(to_points, index, axis=1)
@@ -111,6 +180,7 @@ def trusted(
     points: np.ndarray,
     reference_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
+    pairs: PairJudge | None = None,
 ) -> list[int]:
     """The contrasts of `point` that its entry's own reference answer does not trip (as a contradiction or a
     doubt). A contrast the right answer seems to state is one this check cannot tell apart from the point, so
@@ -125,6 +195,7 @@ def trusted(
             points,
             reference_vectors,
             contrast_vectors[k : k + 1],
+            pairs,
         )
         is None
     ]

@@ -109,9 +109,20 @@ class _Vectors:
 class OfflineGrader(Grader):
     name = "offline"
 
-    def __init__(self, embedder: Embedder, thresholds: OfflineThresholds | None = None):
+    def __init__(
+        self,
+        embedder: Embedder,
+        thresholds: OfflineThresholds | None = None,
+        pairs: contrasts.PairJudge | None = None,
+    ):
+        """`pairs` is the pair model that reads a clause against a key point and its contrasts word by word
+        (`entailment.default_model()` in the app); without it, contrasts are judged by vectors and wording."""
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
+        self.pairs = pairs
+        # The contrasts each entry's own reference answer leaves usable, by (reference, key point): the same on
+        # every grade of that entry, and with the pair model too dear to recompute.
+        self._trusted: dict[tuple[str, str], list[int]] = {}
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
@@ -328,18 +339,18 @@ class OfflineGrader(Grader):
         if not (clauses and any(p.contrasts for p in points)):
             return wrong
         clause_vectors = self.embedder.embed(clauses)
-        own = [c for s in sentence_spans(reference.reference_answer) for c in split_clauses(s.text)]
-        own_vectors = self.embedder.embed(own)
         for i, point in enumerate(points):
             if not point.contrasts or point.text in judged:
                 continue
             contrast_vectors = self.embedder.embed(point.contrasts)
-            keep = contrasts.trusted(i, point, own, point_vectors, own_vectors, contrast_vectors)
+            keep = self._trusted_contrasts(reference, i, point_vectors)
             if not keep:
                 continue
             point = point.model_copy(update={"contrasts": [point.contrasts[k] for k in keep]})
             contrast_vectors = contrast_vectors[keep]
-            match = contrasts.judge(i, point, clauses, point_vectors, clause_vectors, contrast_vectors)
+            match = contrasts.judge(
+                i, point, clauses, point_vectors, clause_vectors, contrast_vectors, self.pairs
+            )
             if match is None:
                 continue
             if match.contradicts:
@@ -360,6 +371,23 @@ class OfflineGrader(Grader):
                     }
                 )
         return wrong
+
+    def _trusted_contrasts(self, reference: Reference, index: int, point_vectors: np.ndarray) -> list[int]:
+        """`contrasts.trusted` for key point `index`, computed once per reference and point."""
+        point = key_points_of(reference)[index]
+        key = (reference.reference_answer, point.text)
+        if key not in self._trusted:
+            own = [c for s in sentence_spans(reference.reference_answer) for c in split_clauses(s.text)]
+            self._trusted[key] = contrasts.trusted(
+                index,
+                point,
+                own,
+                point_vectors,
+                self.embedder.embed(own),
+                self.embedder.embed(point.contrasts),
+                self.pairs,
+            )
+        return self._trusted[key]
 
     def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
         """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""

@@ -393,6 +393,8 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
         try:
             services.ensure_index()
             services.embedder.embed(["warm up the model"])  # an unchanged index embeds nothing
+            if services.pair_model is not None:
+                services.pair_model.load()
             _ = services.grader
             warm.done.set()
         except Exception as exc:

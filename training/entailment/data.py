@@ -374,6 +374,9 @@ def bank_pairs(encode, entries: Iterable[dict] | None = None, seed: int = 13) ->
     for entry in entries:
         group = entry_group(entry)
         points = [kp["text"].strip() for kp in entry.get("key_points") or []]
+        point_contrasts = [
+            [c.strip() for c in kp.get("contrasts") or []] for kp in entry.get("key_points") or []
+        ]
         sentences = reference_sentences(entry.get("reference_answer") or "")
         misconceptions = entry.get("misconceptions") or []
         if not points:
@@ -412,6 +415,13 @@ def bank_pairs(encode, entries: Iterable[dict] | None = None, seed: int = 13) ->
             # the model must compare the two texts, not recall which one is true.
             for kind, changed in contrasts(point):
                 add(point, changed, CONTRADICTS, f"bank-{kind}")
+            # The bank's own contrasts: the point stated wrongly in natural words (swaps, reversals, a wrong
+            # mechanism). As many natural entailments balance them (the stating sentence read the other way),
+            # or the model learns that any other wording of a point contradicts it.
+            for contrast in point_contrasts[i]:
+                add(point, contrast, CONTRADICTS, "bank-contrast")
+            if stating and point_contrasts[i]:
+                add(stating, point, ENTAILS, "bank-reference-reversed")
             if stating:
                 sentence_swaps = swap_terms(stating)
                 for terms, changed in swap_terms(point).items():

@@ -35,10 +35,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import data  # noqa: E402
-import model as runtime  # noqa: E402  (training/entailment/model.py, beside this script)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from train import CACHE, figures, load_pairs, sentence_encoder  # noqa: E402
+
+from interviewer.grading import entailment as runtime  # noqa: E402  (the grader's run-time module)
 
 # Hand-written clear cases (not from the bank, not from evals/): the unit test checks the same kind.
 CLEAR_CASES = [
@@ -243,7 +244,7 @@ def latency(model: runtime.EntailmentModel, pairs: list[data.Pair], threads: int
     # For scale: the grader already embeds texts with the same MiniLM; the bare encode of the same 16 pairs' texts.
     from sentence_transformers import SentenceTransformer
 
-    encoder = SentenceTransformer(str(runtime.bundled_base_path()), device="cpu", local_files_only=True)
+    encoder = SentenceTransformer(str(runtime.bundled_model_path()), device="cpu", local_files_only=True)
     encode = []
     for start in range(0, 16 * 20, 16):
         chunk = pairs[start : start + 16]

