@@ -1,10 +1,12 @@
 """Offline grading latency per answer, beside the bare cost of encoding the same texts, and index build times.
 
-    .venv/bin/python bench/offline_grading.py [--answers N] [--bank]
+    .venv/bin/python bench/offline_grading.py [--answers N] [--bank] [--no-pairs]
 
 Answers come from ../shared/data/mohler-dev.jsonl when it is there (ad hoc references: no contrasts), else, or
 with --bank, from the bank's reference answers graded against their own entries (key points with contrasts;
-each entry graded once, so its key points and contrasts are encoded cold). Prints figures; asserts nothing.
+each entry graded once, so its key points and contrasts are encoded cold, and the pair model reads them against
+the reference for the first time). The grader is the shipped one, pair model included unless --no-pairs.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from interviewer.config import PROJECT_DIR
 from interviewer.content.loader import load_bank
+from interviewer.grading import entailment
 from interviewer.grading.offline import OfflineGrader
 from interviewer.models import QuestionType, Reference
 from interviewer.retrieval.embeddings import SentenceTransformerEmbedder
@@ -36,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--bank", action="store_true", help="grade bank reference answers, not Mohler's")
+    parser.add_argument("--no-pairs", action="store_true", help="grade without the pair model")
     args = parser.parse_args()
 
     bank = load_bank(PROJECT_DIR / "bank", PROJECT_DIR / "rubrics")
@@ -54,9 +58,14 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm up"])
     print(f"model load: {time.perf_counter() - t0:.2f} s")
+    pairs = None if args.no_pairs else entailment.default_model()
+    if pairs is not None:
+        t0 = time.perf_counter()
+        pairs.load()
+        print(f"pair model load: {time.perf_counter() - t0:.2f} s")
 
     rubric = bank.rubric_for(QuestionType.CONCEPT)
-    grader = OfflineGrader(embedder)
+    grader = OfflineGrader(embedder, pairs=pairs)
     graded = []
     for reference, answer in cases:
         start = time.perf_counter()

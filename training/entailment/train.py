@@ -66,11 +66,11 @@ def sentence_encoder():
     )
 
 
-def load_pairs(cache: Path) -> dict[str, list[data.Pair]]:
+def load_pairs(cache: Path, with_contrasts: bool = False) -> dict[str, list[data.Pair]]:
     """SemEval and bank pairs by split. Bank pairs need MiniLM to place sentences; they are cached by bank hash."""
     import hashlib
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"contrasts" if with_contrasts else b"")
     for path in sorted(data.BANK_DIR.glob("*.yaml")):
         digest.update(path.read_bytes())
     digest.update((HERE / "data.py").read_bytes())
@@ -79,7 +79,7 @@ def load_pairs(cache: Path) -> dict[str, list[data.Pair]]:
         bank = {k: [data.Pair(**p) for p in v] for k, v in json.loads(cached.read_text()).items()}
     else:
         log("building bank pairs (MiniLM places each key point in its reference)")
-        bank = data.bank_pairs(sentence_encoder())
+        bank = data.bank_pairs(sentence_encoder(), with_contrasts=with_contrasts)
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps({k: [p.__dict__ for p in v] for k, v in bank.items()}))
     semeval = data.semeval_pairs()
@@ -252,6 +252,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=runtime.WEIGHTS)
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--limit", type=int, default=0, help="smoke test: at most this many pairs per split")
+    parser.add_argument(
+        "--bank-contrasts", action="store_true", help="add the bank's contrasts as contradictions (runs 6-7)"
+    )
     args = parser.parse_args()
 
     started = time.time()
@@ -263,7 +266,7 @@ def main() -> None:
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
 
-    splits = load_pairs(args.cache)
+    splits = load_pairs(args.cache, args.bank_contrasts)
     if args.limit:
         splits = {k: random.Random(args.seed).sample(v, min(args.limit, len(v))) for k, v in splits.items()}
     for name, pairs in splits.items():
