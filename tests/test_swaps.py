@@ -139,3 +139,27 @@ def test_a_sentence_quoted_as_a_wrong_claim_covers_no_other_key_point(embedder, 
     wrong = {m.evidence for m in grade.misconceptions}
     assert len(wrong) == 2 and grade.score <= 3.0
     assert all(k.evidence not in wrong for k in grade.key_points if k.status != "missing")
+
+
+GOVERNED = "Bagging mainly reduces variance and leaves bias largely unchanged."
+
+
+def test_a_concept_exchanged_under_the_same_verb_is_a_swap() -> None:
+    """A point naming both concepts is read by the word that governs each: "reduces the bias" says backwards
+    what "reduces variance … leaves bias unchanged" says, though it shares few other words."""
+    swap = find_swap(GOVERNED, ["It mainly reduces the bias of the base model, so it suits stable learners."])
+    assert swap is not None and (swap.said, swap.meant, swap.kind) == ("bias", "variance", "governed")
+    assert swap.correction(GOVERNED) == f"That is true of variance, not bias: {GOVERNED}"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It mainly reduces variance, and the bias stays about the same.",
+        "Bagging reduces variance; bias is left largely unchanged.",
+        "It does little for bias but mainly reduces the variance.",
+        "Bagging leaves the bias mostly unchanged.",
+    ],
+)
+def test_the_same_point_said_the_right_way_round_is_no_swap(answer: str) -> None:
+    assert find_swap(GOVERNED, [answer]) is None

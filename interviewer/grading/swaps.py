@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from interviewer.text import content_stems, split_clauses, stem, tokens
+from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
 
 PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
     ("precision", "recall"),
@@ -88,10 +88,10 @@ class Swap:
     clause: str  # verbatim from the answer
     said: str  # what the answer said, as it wrote it ("L2", "least", "not")
     meant: str  # what the key point needs, as the key point writes it ("L1", "maximum", "")
-    kind: str = "concept"  # "concept", "direction" or "negation"
+    kind: str = "concept"  # "concept", "governed" (exchanged under the same word), "direction" or "negation"
 
     def correction(self, point: str) -> str:
-        if self.kind == "concept":
+        if self.kind in ("concept", "governed"):
             return f"That is true of {self.meant}, not {self.said}: {point}"
         return f"That is the wrong way round: {point}"
 
@@ -107,6 +107,15 @@ def _has(term: str, text: str) -> bool:
 def _as_written(term: str, text: str) -> str:
     found = _find(term, text)
     return found.group(0) if found else term
+
+
+def _governor(term: str, text: str) -> str | None:
+    """The stem of the content word just before `term` in `text` ("reduc" in "reduces the bias"), if any."""
+    found = _find(term, text)
+    if found is None:
+        return None
+    before = [t for t in tokens(text[: found.start()]) if t not in STOPWORDS]
+    return stem(before[-1]) if before else None
 
 
 def _negation(token: str) -> bool:
@@ -138,6 +147,18 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
                 and not _has(meant, clause)
             ):
                 flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point)))
+            # A point naming both ("reduces variance and leaves bias unchanged"): the other concept under the
+            # word that governs this one ("reduces the bias").
+            verb = _governor(meant, point)
+            if (
+                _has(said, point)
+                and verb is not None
+                and verb != _governor(said, point)
+                and _has(said, clause)
+                and not _has(meant, clause)
+                and _governor(said, clause) == verb
+            ):
+                flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point), "governed"))
     point_words, clause_words = tokens(point), tokens(clause)
     for up, down in DIRECTIONS:
         for right, wrong in ((up, down), (down, up)):
@@ -203,7 +224,8 @@ def find_swap(
         # margin"), so all its words count, even those other key points share; swaps and negations count only
         # its own words.
         directional = all(f.kind == "direction" for f in flips)
-        shared = len((words if directional else own) & stems)
+        # The word governing an exchanged concept ("reduces") is shared too, though it may be a direction word.
+        shared = len((words if directional else own) & stems) + any(f.kind == "governed" for f in flips)
         if shared >= MIN_SHARED_WORDS and (best is None or shared > best[0]):
             best = (shared, directional, flips[0])
     return best[2] if best is not None and best[0] > right[best[1]] else None
