@@ -7,7 +7,6 @@ Screenshots of the explanation at 1280 and 390 pixels wide go to tests/artifacts
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,17 +137,16 @@ def test_offline_why_explains_each_key_point_on_the_page(offline_page: Page, ban
     expect(why).to_contain_text("Graded by the offline grader", timeout=30_000)
     expect(why).to_contain_text("Why did I lose points?")  # the question, as asked
     expect(why).to_contain_text("Your words:")
-    expect(why).to_contain_text("confidence 40%")  # the doubted clause
+    expect(why).to_contain_text("You said “Raising the threshold")  # the reversed threshold, a wrong claim
     expect(why).to_contain_text("Words of this point your answer never uses")
     expect(why).to_contain_text("That is true of Recall, not Precision")  # the wrong claim and its correction
     page.locator("#iv-why-ask").scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/why-offline-1280.png", full_page=True)
     page.screenshot(path=str(ARTIFACTS / "why-offline-1280.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
     why.scroll_into_view_if_needed()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing sticks out
-    page.screenshot(path="/tmp/why-offline-390.png", full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "why-offline-390.png"), full_page=True)
 
     # The next answer starts a new conversation: the old one goes.
     send(page, "Precision is TP / (TP + FP).")
@@ -171,7 +169,7 @@ def test_offline_why_in_an_exam_shows_no_reference_score_or_key_point(offline_pa
     for point in entry.key_points:
         assert point.text not in text
     assert entry.reference_answer[:60] not in text
-    page.screenshot(path="/tmp/why-offline-exam-1280.png", full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "why-offline-exam-1280.png"), full_page=True)
 
 
 def script(reply: str):
@@ -202,10 +200,10 @@ def test_with_an_llm_the_reply_streams_onto_the_page(llm_page: Page, llm: OpenAI
     assert request.body is not None and request.body["stream"] is True
     entry = bank.get("precision-vs-recall")
     assert entry.reference_answer in request.prompt and WEAK in request.prompt
-    page.screenshot(path="/tmp/why-llm-1280.png", full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "why-llm-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     why.scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/why-llm-390.png", full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "why-llm-390.png"), full_page=True)
 
 
 def test_with_an_llm_in_an_exam_the_reference_never_reaches_the_model_or_the_screen(
@@ -234,4 +232,4 @@ def test_with_an_llm_in_an_exam_the_reference_never_reaches_the_model_or_the_scr
     (request,) = [r for r in llm.chat_requests if r.kind == "text"]
     assert "actual positives that the model found" not in request.prompt
     assert not any(k.text in request.prompt for k in entry.key_points)
-    page.screenshot(path=str(Path("/tmp/why-llm-exam-1280.png")), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "why-llm-exam-1280.png"), full_page=True)
