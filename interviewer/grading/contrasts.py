@@ -12,11 +12,12 @@ points, by sentence vectors; the words that set the contrast apart from the poin
   check it: sentence vectors cannot tell "A, not B" from "B, not A" reliably, so a grade that says so beats a
   confident wrong one.
 
-A **pair model** (`entailment`, a cross-encoder trained in this repository) then reads the clause nearest to
-the contrasts word by word, against the point and against each contrast: where it finds the clause contradicts
-the point and states a contrast by a wide margin, the point is contradicted, whatever the vectors said.
+A **pair model** (`entailment`, a cross-encoder trained in this repository) then reads, for each contrast, the
+clause nearest to it word by word, against the point and against that contrast: where it finds the clause
+contradicts the point and states the contrast by a wide margin, the point is contradicted, whatever the vectors
+said.
 
-The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts", "The pair model").
+The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts" and "Issue 11, third session").
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ DOUBT_OTHERS = 0.05
 # The pair model reads, for each contrast, the clause nearest to it when that clause is at least PAIR_FLOOR near
 # (sentence cosine). It contradicts the point when P(contradicts | point, clause) >= PAIR_CONTRADICTS and
 # P(entails | contrast, clause) is at least PAIR_MARGIN above P(entails | point, clause). Chosen on evals/ dev
-# (docs/grader-notes.md, "The pair model").
+# (docs/grader-notes.md, "Issue 11, third session").
 PAIR_FLOOR = 0.45
 PAIR_CONTRADICTS = 0.7
 PAIR_MARGIN = 0.6
