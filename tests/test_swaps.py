@@ -163,3 +163,24 @@ def test_a_concept_exchanged_under_the_same_verb_is_a_swap() -> None:
 )
 def test_the_same_point_said_the_right_way_round_is_no_swap(answer: str) -> None:
     assert find_swap(GOVERNED, [answer]) is None
+
+
+DROPOUT_REGULARISES = "Dropout acts as a regulariser that reduces overfitting by preventing units from co-adapting."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Dropout increases overfitting.",  # "overfitting" is kept, so it counts as a shared word
+        "It increases overfitting because units co-adapt.",  # two errors do not cancel
+        "Dropout switches units off at test time, and it increases overfitting.",
+    ],
+)
+def test_a_negation_about_other_words_does_not_cancel_a_reversed_direction(answer: str) -> None:
+    assert find_swap(DROPOUT_REGULARISES, [answer]) is not None
+
+
+def test_less_of_the_cause_and_the_opposite_effect_still_cancel() -> None:
+    point = "More training data lowers the variance of the model."
+    assert find_swap(point, ["Less training data raises the variance of the model."]) is None
+    assert find_swap(point, ["More training data raises the variance of the model."]) is not None

@@ -15,6 +15,9 @@ has the concept backwards. The check is lexical and narrow on purpose:
   points of ad hoc references they cost Mohler dev r 0.04 (docs/grader-notes.md).
 - Two flips cancel ("less data raises variance" says "more data lowers variance"), so a clause states the
   point backwards when its number of flips is odd, and no clause without flips shares as many of its words.
+  A negation cancels a reversed direction or concept only when it bears on it ("does not increase" for
+  "decreases"); one about other words ("reduces overfitting by preventing co-adaptation") is a claim of its own,
+  so "increases overfitting because units co-adapt" is two errors, not none.
 """
 
 from __future__ import annotations
@@ -47,11 +50,11 @@ PAIRED_CONCEPTS: tuple[tuple[str, str], ...] = (
 DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (
         frozenset(
-            "maximum maximal maximise maximises maximised maximising maximize maximizes maximized maximizing "
+            "max maximum maximal maximise maximises maximised maximising maximize maximizes maximized maximizing "
             "largest biggest greatest highest widest most".split()
         ),
         frozenset(
-            "minimum minimal minimise minimises minimised minimising minimize minimizes minimized minimizing "
+            "min minimum minimal minimise minimises minimised minimising minimize minimizes minimized minimizing "
             "smallest lowest narrowest least fewest".split()
         ),
     ),
@@ -73,6 +76,8 @@ NEGATIONS = frozenset(
     "prevents prevented preventing unless otherwise".split()
 )
 
+# Pronouns that stand for the subject of an answer's claims.
+PRONOUNS = frozenset("it they this these".split())
 # A clause shares at least this many of the key point's own content words before it counts as making the point
 # backwards: fewer, and it may be about something else.
 MIN_SHARED_WORDS = 2
@@ -160,11 +165,12 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
             ):
                 flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point), "governed"))
     point_words, clause_words = tokens(point), tokens(clause)
+    about = words | _concept_stems(point)  # a direction may bear on a paired concept ("reduces overfitting")
     for up, down in DIRECTIONS:
         for right, wrong in ((up, down), (down, up)):
             if set(point_words) & right and not set(point_words) & wrong:
-                marks = _marked(clause_words, wrong.__contains__, words)
-                if marks and not _marked(clause_words, right.__contains__, words):
+                marks = _marked(clause_words, wrong.__contains__, about)
+                if marks and not _marked(clause_words, right.__contains__, about):
                     hers = next(w for w in point_words if w in right)
                     flips.append(Swap(clause, marks[0], hers, "direction"))
     # Only simple statements are read for negation: two negations in one ("not important unless standardised")
@@ -193,6 +199,39 @@ def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool)
     return bool(negated & content_stems(clause))
 
 
+def _stands_for_subject(point: str, clause: str) -> bool:
+    """Whether a pronoun of `clause` ("it increases overfitting") stands where the point's subject, its first
+    content word ("Dropout"), is missing: in an answer to one question, "it" is nearly always what is asked
+    about."""
+    subject = next((w for w in tokens(point) if w not in STOPWORDS), None)
+    if subject is None or subject in tokens(clause):
+        return False
+    # Only a pronoun that opens the clause or one of its comma-separated parts is read as its subject.
+    return any(words[0] in PRONOUNS for part in clause.split(",") if (words := tokens(part)))
+
+
+def _concept_stems(text: str) -> set[str]:
+    return {stem(w) for pair in PAIRED_CONCEPTS for term in pair if _has(term, text) for w in tokens(term)}
+
+
+def _governs_a_flip(text: str) -> bool:
+    """Whether a negation of `text` has a direction word or a paired concept among the `SCOPE` tokens after it."""
+    words = tokens(text)
+    marked = {w for pair in DIRECTIONS for family in pair for w in family}
+    marked |= {w for pair in PAIRED_CONCEPTS for term in pair for w in tokens(term)}
+    return any(_negation(n) and marked & set(words[i + 1 : i + SCOPE + 1]) for i, n in enumerate(words))
+
+
+def _reverses(flips: list[Swap], point: str, clause: str) -> bool:
+    """Whether `flips` leave the clause saying the point backwards: an odd number of them, except that a
+    negation added or lost only cancels a reversed direction or concept when it bears on one."""
+    negation = [f for f in flips if f.kind == "negation"]
+    others = len(flips) - len(negation)
+    if negation and others and not (_governs_a_flip(point) or _governs_a_flip(clause)):
+        return others % 2 == 1 or len(negation) % 2 == 1
+    return len(flips) % 2 == 1
+
+
 def find_swap(
     point: str, spans: list[str], other_points: Sequence[str] = (), *, negations: bool = True
 ) -> Swap | None:
@@ -212,20 +251,30 @@ def find_swap(
     marks |= {stem(w) for pair in DIRECTIONS for family in pair for w in family}
     words = content_stems(point) - marks
     own = words - others
+    concepts = _concept_stems(point)
+    point_words = set(tokens(point))
+    directions = [family for pair in DIRECTIONS for family in pair if family & point_words]
     best: tuple[int, bool, Swap] | None = None
     right = {True: 0, False: 0}  # the most words shared by a clause that reverses nothing, by measure
     for clause in clauses:
         stems = content_stems(clause)
         flips = _flips(point, clause, own, words, negations)
-        if len(flips) % 2 == 0:
-            right = {True: max(right[True], len(words & stems)), False: max(right[False], len(own & stems))}
+        if not _reverses(flips, point, clause):
+            # Stating the point's direction the right way needs a word of its direction ("lowers overfitting"
+            # for "reduces overfitting"), not only its other words ("dropout removes units").
+            if all(family & set(tokens(clause)) for family in directions):
+                said_right = len(words & stems) + len(concepts & stems) + _stands_for_subject(point, clause)
+                right[True] = max(right[True], said_right)
+            right[False] = max(right[False], len(own & stems))
             continue
         # A reversed direction is about the point's whole claim ("the smallest margin" for "maximises the
         # margin"), so all its words count, even those other key points share; swaps and negations count only
         # its own words.
         directional = all(f.kind == "direction" for f in flips)
         # The word governing an exchanged concept ("reduces") is shared too, though it may be a direction word.
+        # So is a paired concept that both keep ("increases overfitting" for "reduces overfitting").
         shared = len((words if directional else own) & stems) + any(f.kind == "governed" for f in flips)
+        shared += directional * len(concepts & stems) + _stands_for_subject(point, clause)
         if shared >= MIN_SHARED_WORDS and (best is None or shared > best[0]):
             best = (shared, directional, flips[0])
     return best[2] if best is not None and best[0] > right[best[1]] else None
