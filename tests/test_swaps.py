@@ -184,3 +184,29 @@ def test_less_of_the_cause_and_the_opposite_effect_still_cancel() -> None:
     point = "More training data lowers the variance of the model."
     assert find_swap(point, ["Less training data raises the variance of the model."]) is None
     assert find_swap(point, ["More training data raises the variance of the model."]) is not None
+
+
+@pytest.mark.parametrize(
+    ("point", "swapped", "said"),
+    [
+        (
+            "k-means is an unsupervised clustering algorithm that needs no labels.",
+            "kNN is an unsupervised clustering algorithm: it needs no labels at all.",
+            "kNN",
+        ),
+        (
+            "Batch gradient descent uses the whole training set for each update.",
+            "Stochastic gradient descent uses the whole training set for each update, so its steps are exact.",
+            "Stochastic gradient descent",
+        ),
+        (
+            "Oversampling the minority class balances the training data.",
+            "Oversampling the majority class balances the training data.",
+            "majority",
+        ),
+    ],
+)
+def test_ml_concepts_a_candidate_exchanges_are_swaps(point: str, swapped: str, said: str) -> None:
+    swap = find_swap(point, [swapped])
+    assert swap is not None and swap.said == said
+    assert find_swap(point, [point]) is None
