@@ -210,3 +210,10 @@ def test_ml_concepts_a_candidate_exchanges_are_swaps(point: str, swapped: str, s
     swap = find_swap(point, [swapped])
     assert swap is not None and swap.said == said
     assert find_swap(point, [point]) is None
+
+
+def test_stops_denies_what_follows_as_prevents_does() -> None:
+    # Found grading an excellent dropout answer in the terminal: "stops co-adaptation" was a negation lost.
+    answer = "Units cannot rely on particular partners, which stops co-adaptation and reduces overfitting."
+    assert find_swap(DROPOUT_REGULARISES, [answer]) is None
+    assert find_swap(DROPOUT_REGULARISES, ["It stops co-adaptation and so reduces overfitting."]) is None

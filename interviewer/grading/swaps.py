@@ -98,12 +98,12 @@ DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     ),
 )
 
-# Words that negate what follows them. "rather than X", "instead of X", "avoids X", "unless X" and "otherwise X"
-# deny X as surely as "not X" does; reading them as negations stopped right answers being taken for reversals
-# (docs/grader-notes.md).
+# Words that negate what follows them. "rather than X", "instead of X", "avoids X", "stops X", "unless X" and
+# "otherwise X" deny X as surely as "not X" does; reading them as negations stopped right answers being taken for
+# reversals (docs/grader-notes.md). "stopping" is left out: "early stopping" names a method.
 NEGATIONS = frozenset(
     "not no never cannot without none neither nor rather instead avoid avoids avoided avoiding prevent "
-    "prevents prevented preventing unless otherwise".split()
+    "prevents prevented preventing stop stops stopped block blocks blocked unless otherwise".split()
 )
 
 # Pronouns that stand for the subject of an answer's claims.
