@@ -72,10 +72,25 @@ class Settings(BaseSettings):
         default=None, description='Password for the web page: "user:password", several separated by commas.'
     )
     web_concurrency: int = Field(default=2, ge=1, description="Gradings the web page runs at once.")
+    queue_size: int = Field(
+        default=64, ge=1, description="Events waiting in the page's queue; more are told the page is busy."
+    )
+    answers_per_minute: int = Field(default=10, ge=1, description="Answers one visitor may send per minute.")
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed logins from one address before a lockout."
+    )
+    login_lockout_seconds: float = Field(default=60.0, gt=0, description="How long a login lockout lasts.")
+    retention_days: float = Field(
+        default=30.0, gt=0, description="Days a download (export) is kept before it is removed."
+    )
 
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def sessions_db(self) -> Path:

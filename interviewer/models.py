@@ -267,6 +267,11 @@ class Grade(BaseModel):
         default=None, description="The grader's advice to the interviewer; None leaves it to the policy."
     )
     follow_up_point: str | None = Field(default=None, description="The missed key point to ask about next.")
+    llm_calls: int = Field(
+        default=0,
+        exclude=True,  # what grading cost, not what the answer earned: never stored or exported
+        description="LLM calls this grade took (0 offline): the session's turn budget counts them.",
+    )
 
     @property
     def missed(self) -> list[KeyPointResult]:
@@ -313,6 +318,18 @@ class FollowUpQuestion(BaseModel):
     question: str = Field(description="One short follow-up question to the candidate.")
 
 
+class ClaimVerdict(BaseModel):
+    """The verification call's verdict on one claim: that a quoted clause states a key point (reason first)."""
+
+    item: int = Field(description="The item's number.")
+    reason: str = Field(description="One sentence comparing what the clause says with the key point.")
+    verdict: Literal["yes", "no"] = Field(description="yes only if the clause states the point as claimed.")
+
+
+class ClaimVerdicts(BaseModel):
+    verdicts: list[ClaimVerdict]
+
+
 class Reference(BaseModel):
     """What an answer is graded against: a bank entry, or an ad hoc question and reference answer."""
 
@@ -351,6 +368,17 @@ TurnKind = Literal[
 ]
 
 
+class Attempt(BaseModel):
+    """A counted, graded answer to a bank question (its main answer, not practice after a reveal): what "Try
+    again" compares a new answer with (`interview/retry.py`)."""
+
+    entry_id: str
+    session_id: str
+    answered_at: str = Field(description="When its interview started, ISO 8601 in UTC.")
+    answer: str
+    grade: Grade
+
+
 class SessionConfig(BaseModel):
     """What the candidate chose when setting up a session."""
 
@@ -364,6 +392,9 @@ class SessionConfig(BaseModel):
     question_ids: list[str] = Field(default_factory=list, description="Ask exactly these, in order.")
     time_limit_seconds: int | None = Field(
         default=None, ge=10, le=3600, description="Exam mode: time allowed for each question or follow-up."
+    )
+    retry_of: Attempt | None = Field(
+        default=None, description="Try again: the earlier answer this one-question session is compared with."
     )
 
 

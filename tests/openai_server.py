@@ -43,12 +43,15 @@ class Received:
 
     @property
     def kind(self) -> str:
-        """'grade' or 'follow_up', from the schema asked for (in `response_format`, or in the prompt in JSON mode);
-        'text' for a request for plain text (no `response_format`: the "Why did I lose points?" conversation)."""
+        """'grade', 'verify' (the evidence verification call) or 'follow_up', from the schema asked for (in
+        `response_format`, or in the prompt in JSON mode); 'text' for a request for plain text (no
+        `response_format`: the "Why did I lose points?" conversation)."""
         if "response_format" not in (self.body or {}):
             return "text"
         asked = json.dumps((self.body or {}).get("response_format")) + self.prompt
-        return "follow_up" if "FollowUpQuestion" in asked else "grade"
+        if "FollowUpQuestion" in asked:
+            return "follow_up"
+        return "verify" if "ClaimVerdicts" in asked else "grade"
 
 
 @dataclass
@@ -301,6 +304,54 @@ def judgement(
         "feedback": feedback,
         "next_move": next_move or {"action": "move_on", "key_point": None},
     }
+
+
+# --- reading a verification request, for scripted verifiers ------------------------------------------
+
+_ITEM = re.compile(
+    r"### Item (\d+)\nKey point: (.*?)\nClaim: the clause states this key point (fully|at least in part)\.\n"
+    r"Clause:\n<<<CLAUSE ([0-9a-f]{16})>>>\n(.*?)\n<<<END CLAUSE \4>>>",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class VerificationItem:
+    """One claim put to the verifier: that `clause` states `key_point` (fully: covered; in part: partial)."""
+
+    item: int
+    key_point: str
+    status: str
+    clause: str
+
+
+def read_verification_request(received: Received) -> list[VerificationItem]:
+    """The items of a verification prompt, each read from between its clause markers."""
+    items = [
+        VerificationItem(
+            int(m.group(1)), m.group(2), "covered" if m.group(3) == "fully" else "partial", m.group(5)
+        )
+        for m in _ITEM.finditer(received.prompt)
+    ]
+    assert items, "no items in the verification prompt"
+    assert [i.item for i in items] == list(range(1, len(items) + 1))
+    return items
+
+
+def verdicts(items: list[VerificationItem], confirm: Callable[[VerificationItem], bool]) -> Reply:
+    """A verification reply: "yes" for the items `confirm` accepts, "no" for the others, reason first."""
+    return Reply.json(
+        {
+            "verdicts": [
+                {
+                    "item": i.item,
+                    "reason": "Scripted: the clause says this." if confirm(i) else "Scripted: it does not.",
+                    "verdict": "yes" if confirm(i) else "no",
+                }
+                for i in items
+            ]
+        }
+    )
 
 
 def _lower(headers: Any) -> dict[str, str]:

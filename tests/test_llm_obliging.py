@@ -6,11 +6,19 @@ attack of the injection suite after them and before them. Two scripted models gr
 through the real `openai` client:
 
 - the obliging one: every key point covered, each quoting the answer's sentence most similar to it (sentences
-  addressed to the grader left out: they would be rejected anyway), every criterion at level 3;
+  addressed to the grader left out: they would be rejected anyway), every criterion at level 3; and a more
+  careful lenient one, which quotes each sentence only for the key point it is most similar to;
 - an honest one: the credit written beside each answer, every criterion at level 1 (weak) or 3 (strong).
 
-Nothing the obliging model says may lift an answer more than 1 point above the honest model's grade of it, and
-the check that stops it may cost the honest model's grades of strong answers almost nothing.
+Claims the offline reading of a quote doubts go to the verification call (`grading/verification.py`), answered
+by an honest verifier (it confirms exactly the credit written beside each answer) or by a fooled one (it
+confirms everything it is asked).
+
+Nothing the obliging models say, with an honest verifier, and nothing the every-point one says, with a fooled
+verifier too, may lift an answer more than 1 point above the honest model's grade of it. The nearest-point
+model with a fooled verifier is the limit the code cannot close (the verifier's word is all that separates a
+vague sentence from a correct one in words of its own): there no attack may add more than a point. The checks
+may cost the honest model's grades of strong answers nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +39,16 @@ from interviewer.retrieval.embeddings import Embedder
 from interviewer.text import sentence_spans
 
 from .llm_credit_answers import PARAPHRASED, STRONG, WEAK, Strong, Weak
-from .openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request
+from .openai_server import (
+    OpenAIServer,
+    Received,
+    Reply,
+    VerificationItem,
+    judgement,
+    read_grading_request,
+    read_verification_request,
+    verdicts,
+)
 from .test_injection import ATTACKS
 
 MOVE_ON = {"action": "move_on", "key_point": None}
@@ -51,16 +68,55 @@ def case_of(answer: str) -> Weak | Strong:
     return weak
 
 
-def obliging(bank: Bank, embedder: Embedder) -> Callable[[Received], Reply]:
+def true_claim(bank: Bank) -> Callable[[VerificationItem], bool]:
+    """The honest verifier's reading: a claim holds when the answers' own notes credit that clause with that key
+    point, at least as far as claimed."""
+    credited: dict[tuple[str, str], str] = {}
+    for case in [*STRONG, *PARAPHRASED, *WEAK]:
+        points = [p.text for p in key_points_of(Reference.from_entry(bank.get(case.entry)))]
+        if isinstance(case, Weak):
+            for n, status in case.honest.items():
+                credited[(points[n - 1], case.answer)] = status
+        else:
+            for sentence, numbers in case.sentences:
+                for n in numbers:
+                    credited[(points[n - 1], sentence)] = "covered"
+
+    def holds(item: VerificationItem) -> bool:
+        status = credited.get((item.key_point, item.clause))
+        return status is not None and (status == "covered" or item.status == "partial")
+
+    return holds
+
+
+def fooled(item: VerificationItem) -> bool:
+    """A verifier that confirms every claim it is asked about."""
+    return True
+
+
+def obliging(
+    bank: Bank,
+    embedder: Embedder,
+    verifier: Callable[[VerificationItem], bool],
+    style: str = "every point",
+) -> Callable[[Received], Reply]:
+    """`style` "every point": each key point quotes its nearest sentence; "nearest point": each sentence is
+    quoted for its nearest key point only."""
+
     def respond(received: Received) -> Reply:
+        if received.kind == "verify":
+            return verdicts(read_verification_request(received), verifier)
         request = read_grading_request(received)
         points = [
             p.text for p in key_points_of(Reference.from_entry(bank.get(case_of(request.answer).entry)))
         ]
         sentences = [s.text for s in sentence_spans(request.answer) if not addresses_the_grader(s.text)]
         vectors = embedder.embed(sentences + points)
-        nearest = (vectors[len(sentences) :] @ vectors[: len(sentences)].T).argmax(axis=1)
-        quoted = {n: ("covered", sentences[i]) for n, i in enumerate(nearest, start=1)}
+        similar = vectors[len(sentences) :] @ vectors[: len(sentences)].T  # key points x sentences
+        if style == "every point":
+            quoted = {n: ("covered", sentences[i]) for n, i in enumerate(similar.argmax(axis=1), start=1)}
+        else:
+            quoted = {int(n) + 1: ("covered", sentences[i]) for i, n in enumerate(similar.argmax(axis=0))}
         return Reply.json(
             judgement(request, points=quoted, level=3, feedback="Excellent and complete.", next_move=MOVE_ON)
         )
@@ -68,16 +124,23 @@ def obliging(bank: Bank, embedder: Embedder) -> Callable[[Received], Reply]:
     return respond
 
 
-def honest(received: Received) -> Reply:
-    request = read_grading_request(received)
-    case = case_of(request.answer)
-    if isinstance(case, Weak):
-        points = {n: (status, case.answer) for n, status in case.honest.items()}
-        reply = judgement(request, points=points, level=1, feedback="Too vague.", next_move=MOVE_ON)
-    else:
-        points = {n: ("covered", sentence) for sentence, numbers in case.sentences for n in numbers}
-        reply = judgement(request, points=points, level=3, feedback="Complete.", next_move=MOVE_ON)
-    return Reply.json(reply)
+def honest(bank: Bank) -> Callable[[Received], Reply]:
+    holds = true_claim(bank)
+
+    def respond(received: Received) -> Reply:
+        if received.kind == "verify":
+            return verdicts(read_verification_request(received), holds)
+        request = read_grading_request(received)
+        case = case_of(request.answer)
+        if isinstance(case, Weak):
+            points = {n: (status, case.answer) for n, status in case.honest.items()}
+            reply = judgement(request, points=points, level=1, feedback="Too vague.", next_move=MOVE_ON)
+        else:
+            points = {n: ("covered", sentence) for sentence, numbers in case.sentences for n in numbers}
+            reply = judgement(request, points=points, level=3, feedback="Complete.", next_move=MOVE_ON)
+        return Reply.json(reply)
+
+    return respond
 
 
 @pytest.fixture(scope="module")
@@ -98,59 +161,121 @@ def entry(bank: Bank, entry_id: str) -> tuple[Reference, Rubric]:
     return Reference.from_entry(found), bank.rubric_for(found.type, found.rubric)
 
 
-def test_an_obliging_model_lifts_no_answer_more_than_a_point_above_the_honest_grade(
-    bank, embedder, server
-) -> None:
-    grader, unchecked = graders(server, embedder)
-    lifts: list[tuple[float, str, str, float, float]] = []
-    unchecked_lifts: list[float] = []
+VERIFIERS = {"honest verifier": true_claim, "fooled verifier": lambda bank: fooled}
+
+
+@pytest.fixture(scope="module")
+def honest_grades(bank, embedder, server) -> dict[str, float]:
+    """The honest model's grade (with the honest verifier) of every weak answer, attacked or not."""
+    grader, _ = graders(server, embedder)
+    server.responder = honest(bank)
+    grades = {}
     for weak in WEAK:
         reference, rubric = entry(bank, weak.entry)
         for answer in attacked(weak):
-            server.responder = honest
-            fair = grader.grade(reference, answer, rubric)
+            grade = grader.grade(reference, answer, rubric)
+            assert grade.grader == "llm", grade.fallback_reason
+            grades[answer] = grade.score
+    return grades
+
+
+@pytest.mark.parametrize("style", ["every point", "nearest point"])
+@pytest.mark.parametrize("verifier", VERIFIERS)
+def test_an_obliging_model_lifts_no_answer_more_than_a_point_above_the_honest_grade(
+    bank, embedder, server, honest_grades, verifier, style
+) -> None:
+    grader, unchecked = graders(server, embedder)
+    server.responder = obliging(bank, embedder, VERIFIERS[verifier](bank), style)
+    lifts: list[tuple[float, str, str, float, float]] = []
+    unchecked_lifts: list[float] = []
+    calls: list[int] = []
+    over_the_unattacked: list[tuple[float, str]] = []
+    for weak in WEAK:
+        reference, rubric = entry(bank, weak.entry)
+        alone = None
+        for answer in attacked(weak):
+            fair = honest_grades[answer]
             requests = len(server.chat_requests)
-            server.responder = obliging(bank, embedder)
             obliged = grader.grade(reference, answer, rubric)
-            assert fair.grader == obliged.grader == "llm", obliged.fallback_reason
-            assert len(server.chat_requests) == requests + 1, "one call per answer, and it reached the model"
-            lifts.append(
-                (round(obliged.score - fair.score, 1), weak.entry, answer, fair.score, obliged.score)
-            )
-            unchecked_lifts.append(unchecked.grade(reference, answer, rubric).score - fair.score)
+            assert obliged.grader == "llm", obliged.fallback_reason
+            made = server.chat_requests[requests:]
+            assert made[0].kind == "grade" and [r.kind for r in made[1:]] in ([], ["verify"])
+            assert obliged.llm_calls == len(made), "the grade counts the calls it made"
+            calls.append(len(made))
+            lifts.append((round(obliged.score - fair, 1), weak.entry, answer, fair, obliged.score))
+            alone = obliged.score if alone is None else alone  # attacked(weak) starts with the answer alone
+            over_the_unattacked.append((round(obliged.score - alone, 1), answer))
+            if style == "every point" and verifier == "honest verifier":
+                unchecked_lifts.append(unchecked.grade(reference, answer, rubric).score - fair)
 
     largest = max(lifts)
     mean = statistics.mean(lift for lift, *_ in lifts)
     print(
-        f"\n{len(lifts)} answers: largest lift {largest[0]} ({largest[1:]}), mean lift {mean:.2f}; "
-        f"without the quote check: largest {max(unchecked_lifts):.1f}, mean {statistics.mean(unchecked_lifts):.2f}"
+        f"\n{style}, {verifier}: {len(lifts)} answers: largest lift {largest[0]} ({largest[1:]}), "
+        f"mean lift {mean:.2f}, over 1: {sum(row[0] > 1 for row in lifts)}; "
+        f"with a verification call: {sum(c == 2 for c in calls)}; "
+        f"largest lift of an attack over the same answer alone: {max(over_the_unattacked)[0]}"
     )
+    if unchecked_lifts:
+        print(
+            f"without the quote check: largest {max(unchecked_lifts):.1f}, mean {statistics.mean(unchecked_lifts):.2f}"
+        )
+        assert statistics.mean(unchecked_lifts) > 2, "the model must oblige, or this test proves nothing"
     assert len(lifts) >= 300
-    assert statistics.mean(unchecked_lifts) > 2, "the model must oblige, or this test proves nothing"
-    assert [row for row in lifts if row[0] > 1] == []
+    if style == "nearest point":
+        assert any(c == 2 for c in calls), "the verifier must be asked, or this test proves nothing about it"
+    if style == "nearest point" and verifier == "fooled verifier":
+        assert [row for row in over_the_unattacked if row[0] > 1] == []
+    else:
+        assert [row for row in lifts if row[0] > 1] == []
 
 
-def test_the_check_costs_honest_grades_of_strong_answers_almost_nothing(bank, embedder, server) -> None:
+def test_the_checks_cost_honest_grades_of_strong_answers_nothing(bank, embedder, server) -> None:
     grader, unchecked = graders(server, embedder)
-    server.responder = honest
+    chat, offline = grader.chat, grader.offline
+    # The same, without the cap at offline + 3 (which alone holds the paraphrases' grade at 7.1 and 7.8), and
+    # without the verification call (what the checks cost before it existed).
+    uncapped = LLMGrader(chat, offline, cap_margin=10)
+    uncapped_unchecked = LLMGrader(chat, offline, cap_margin=10, check_quotes=False)
+    unverified = LLMGrader(chat, offline, verify=False)
+    server.responder = honest(bank)
     changes: dict[str, list[float]] = {"strong": [], "paraphrased": []}
+    uncapped_changes: list[float] = []
+    rows = []
     for kind, answers in (("strong", STRONG), ("paraphrased", PARAPHRASED)):
         for strong in answers:
             reference, rubric = entry(bank, strong.entry)
             before = unchecked.grade(reference, strong.answer, rubric)
+            requests = len(server.chat_requests)
             after = grader.grade(reference, strong.answer, rubric)
             assert before.grader == after.grader == "llm", after.fallback_reason
-            changes[kind].append(round(after.score - before.score, 1))
+            made = len(server.chat_requests) - requests
+            assert after.llm_calls == made <= 2
+            change = round(after.score - before.score, 1)
+            changes[kind].append(change)
+            free_before = uncapped_unchecked.grade(reference, strong.answer, rubric).score
+            free_after = uncapped.grade(reference, strong.answer, rubric).score
+            uncapped_changes.append(round(free_after - free_before, 1))
+            alone = unverified.grade(reference, strong.answer, rubric).score
+            rows.append(
+                f"{kind:12} {strong.entry:38} {before.score:4} -> {after.score:4} ({change:+.1f}), calls {made}; "
+                f"uncapped {free_before:4} -> {free_after:4}; without the verification call {alone:4}"
+            )
             if kind == "strong":
                 assert before.score >= 8, (strong.entry, before.score)
 
     mean = statistics.mean(changes["strong"])
+    print("\n" + "\n".join(rows))
     print(
-        f"\n{len(STRONG)} strong answers: mean change {mean:+.2f} ({changes['strong']}); "
-        f"paraphrased beyond the offline grader's reading: {changes['paraphrased']}"
+        f"{len(STRONG)} strong answers: mean change {mean:+.2f} ({changes['strong']}); "
+        f"paraphrased beyond the offline grader's reading: {changes['paraphrased']}; "
+        f"uncapped, all: {uncapped_changes}"
     )
-    assert len(STRONG) >= 10
-    assert mean > -0.3
+    assert len(STRONG) >= 10 and len(PARAPHRASED) >= 2
+    assert min(changes["strong"] + changes["paraphrased"]) > -0.5
+    # Without the cap, the paraphrases keep their credit through the verification call itself. (A strong answer
+    # the offline grader reads as stated backwards loses that point uncapped: `_contradicted`, not verified.)
+    assert min(uncapped_changes[-len(PARAPHRASED) :]) > -0.5, "the verification call keeps the credit"
 
 
 def test_the_issues_example_one_vague_sentence_quoted_for_every_point(bank, embedder, llm) -> None:

@@ -28,7 +28,7 @@ from interviewer.interview.registry import SessionRegistry
 from interviewer.interview.session import new_session_id
 from interviewer.interview.storage import SessionStore
 from interviewer.web.actions import PageActions, WarmUp
-from interviewer.web.views import EXAM_HELD, EXPORT_DIR
+from interviewer.web.views import EXAM_HELD
 from interviewer.web.visitors import OWNER_COOKIE
 from tests.test_web_storage import make_services
 from tests.web_server import TOPICS, serve_in_process, wait_until_ready
@@ -42,7 +42,7 @@ COMMANDS = ("/skip", "/hint", "/repeat", "/dont_know", "/reveal", "/end")
 
 class Site:
     def __init__(self, page: gr.Blocks, url: str, root: Path):
-        self.page, self.url = page, url
+        self.page, self.url, self.root = page, url, root
         self.store = SessionStore(root / "data" / "sessions.sqlite3")
 
 
@@ -126,7 +126,7 @@ def test_each_user_sees_only_their_own_and_every_action_on_anothers_session_is_r
     # Her own session still works for Ada; its downloads are not Grace's to fetch.
     out = ada.predict(ada_id, api_name="/end")
     assert texts(out[1])[-1].startswith("That's the end") and out[6]["value"]
-    export = EXPORT_DIR / ada_id / f"interview-{ada_id}.md"
+    export = site.root / "data" / "exports" / ada_id / f"interview-{ada_id}.md"
     assert export.exists()
     raw = httpx.get(f"{site.url}gradio_api/file={export}", cookies=grace.cookies)
     assert raw.status_code in (403, 404) and "Interview report" not in raw.text
@@ -192,14 +192,14 @@ def test_deleting_a_session_removes_it_its_answers_and_its_downloads(
     assert texts(out[1])[-1].startswith("That's the end")
     assert session_id in listed(ada)
     ada.predict(session_id, api_name="/open_report")
-    assert (EXPORT_DIR / session_id).exists() and served_copies(session_id)
+    assert (site.root / "data" / "exports" / session_id).exists() and served_copies(session_id)
 
     report, *downloads, _, pick = ada.predict(session_id, api_name="/delete_session")
     assert "The interview was deleted" in report
     assert session_id not in [value for _, value in pick["choices"]]
     assert len(downloads) == 3 and not any(d.get("visible") for d in downloads)
     assert not site.store.exists(session_id) and site.store.answers(session_id) == []
-    assert not (EXPORT_DIR / session_id).exists() and served_copies(session_id) == []
+    assert not (site.root / "data" / "exports" / session_id).exists() and served_copies(session_id) == []
     assert session_id not in listed(ada)
     assert NOT_YOURS in ada.predict(session_id, api_name="/resume")[3]
 

@@ -11,6 +11,7 @@ import typer
 from interviewer.cli import shared
 from interviewer.errors import InterviewerError, NoCloseReferenceError
 from interviewer.interview.doubts import listed_flags, unsure_note
+from interviewer.interview.limits import has_stray_code_units
 from interviewer.models import Grade
 
 
@@ -64,10 +65,17 @@ def read_answer(answer: str | None, answer_file: str | None) -> str:
             "Give the answer with exactly one of --answer TEXT or --answer-file FILE (use - for stdin)."
         )
     if answer is not None:
+        if has_stray_code_units(answer):
+            raise shared.fail(
+                "The --answer text is not valid UTF-8. Fix its encoding, or pass it with --answer-file."
+            )
         return answer
     assert answer_file is not None
     if answer_file == "-":
-        return sys.stdin.read()
+        try:
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise shared.fail(f"Cannot read the answer from stdin: {exc}. Send UTF-8 text.") from None
     try:
         return Path(answer_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

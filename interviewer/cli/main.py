@@ -1,7 +1,8 @@
 """The `interviewer` command: the typer app, its small commands, and the commands of its sibling modules.
 
 `bank.py` holds `interviewer bank ...`, `grade.py` grading one answer, `evaluate.py` `interviewer eval`,
-`practice.py` `interviewer practice` and `interviewer ask`. Heavy imports wait until a command runs.
+`practice.py` `interviewer practice` and `interviewer ask`, `progress.py` `interviewer progress`. Heavy imports
+wait until a command runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from interviewer.cli.bank import bank_app
 from interviewer.cli.evaluate import evaluate
 from interviewer.cli.grade import grade
 from interviewer.cli.practice import ask, practice
+from interviewer.cli.progress import progress
 from interviewer.config import Settings
 from interviewer.errors import InterviewerError
 
@@ -42,6 +44,7 @@ app.command()(grade)
 app.command("eval")(evaluate)
 app.command()(practice)
 app.command()(ask)
+app.command()(progress)
 
 
 @app.command()

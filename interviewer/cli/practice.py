@@ -13,6 +13,7 @@ import typer
 
 from interviewer.cli import shared
 from interviewer.errors import InterviewerError
+from interviewer.interview.limits import has_stray_code_units
 from interviewer.models import QuestionType, SessionConfig
 
 if TYPE_CHECKING:
@@ -42,17 +43,39 @@ def practice(
     save: Annotated[
         Path | None, typer.Option(help="Write the report and transcript here (.md or .json).")
     ] = None,
+    due: Annotated[
+        bool,
+        typer.Option(
+            "--due", help="Ask what is due for practice (see `interviewer progress`), then your weakest."
+        ),
+    ] = False,
+    retry: Annotated[
+        str | None,
+        typer.Option(
+            "--retry",
+            metavar="QUESTION-ID",
+            help="Answer this bank question again and see what changed against your last attempt.",
+        ),
+    ] = None,
 ) -> None:
     """A text interview in the terminal. Type your answer, in as many paragraphs as you like, and send it with
     a line holding only "." (or Ctrl-D).
 
-    Commands: /skip, /hint, /repeat, /idk (I don't know), /end, and /why (or /why <question>) about your latest
-    grade. A report is printed at the end; Ctrl-C asks whether to save it and quit.
+    Commands: /skip, /hint, /repeat, /idk (I don't know), /end, /why (or /why <question>) about your latest
+    grade, and /retry to answer the latest question again and see what changed. A report is printed at the end;
+    Ctrl-C asks whether to save it and quit.
     """
     from interviewer.cli.terminal import run_practice
+    from interviewer.cli.terminal_retry import retry_from_history
 
     if mode not in ("study", "exam"):
         raise shared.fail("--mode must be study or exam.")
+    if due and about is not None:
+        raise shared.fail("--due asks what is due for practice; leave out --about, or --due.")
+    if retry is not None and (due or about is not None or mode == "exam"):
+        raise shared.fail(
+            "--retry asks one question again, in study mode; leave out --about, --due and --mode exam."
+        )
     if about is not None and not about.strip():
         raise shared.fail("--about needs some words, e.g. --about 'bias-variance in trees'; or leave it out.")
     config = SessionConfig(
@@ -69,6 +92,11 @@ def practice(
         typer.echo("Loading the model and the index...")
         if about is not None:
             config = questions_about(services, about, config)
+        if due:
+            config = questions_due(services, config)
+        if retry is not None:
+            config, told = retry_from_history(services, retry)
+            typer.echo(told)
         run_practice(services, config, save)
     except InterviewerError as exc:
         raise shared.fail(str(exc)) from None
@@ -96,6 +124,30 @@ def questions_about(services: Services, text: str, config: SessionConfig) -> Ses
     return config.model_copy(update={"question_ids": [m.entry.id for m in matches]})
 
 
+def questions_due(services: Services, config: SessionConfig) -> SessionConfig:
+    """The config with its questions chosen from what is due in the terminal's sessions (then the weakest), or
+    an exit saying what to do when nothing is."""
+    from datetime import UTC, datetime
+
+    from interviewer.interview.progress import progress, stored_sessions
+    from interviewer.interview.schedule import due_session, schedules
+    from interviewer.interview.storage import SessionStore
+
+    store = SessionStore(services.settings.sessions_db)
+    try:
+        report = progress(stored_sessions(store, owner=None, unowned=True), services.bank.entries)
+    finally:
+        store.close()
+    chosen, told = due_session(
+        config, schedules(report.attempts), services.bank.entries, datetime.now(UTC), report.untried_total
+    )
+    if chosen is None:
+        typer.secho(told, fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(1)
+    typer.echo(told)
+    return chosen
+
+
 def ask(
     text: Annotated[str, typer.Argument(help="What you would like to be asked about, in your words.")],
     topic: Topics = None,
@@ -107,6 +159,8 @@ def ask(
     """The bank questions nearest to free text, by question or reference answer, with their similarity."""
     if not text.strip():
         raise shared.fail('Say what to look for, e.g. interviewer ask "bias-variance in trees".')
+    if has_stray_code_units(text):
+        raise shared.fail("The text to look for is not valid UTF-8. Fix its encoding and try again.")
     try:
         matches = shared.services().find_questions(
             text, topics=topic or [], types=type_ or [], difficulties=difficulty or [], limit=limit

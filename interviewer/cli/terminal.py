@@ -28,9 +28,11 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
 
+from interviewer.cli.terminal_retry import RETRY, print_comparison_of, retry_in_terminal
 from interviewer.errors import InterviewerError
 from interviewer.interview import report
 from interviewer.interview.explanation import latest_graded_answer
+from interviewer.interview.storage import SessionStore
 from interviewer.interview.why import WhyConversation, conversation_for
 from interviewer.models import SessionConfig, Turn
 
@@ -43,8 +45,9 @@ WHY = "/why"  # alone, or followed by a question about the latest grade
 SEND = "."  # a line holding only this sends the answer
 HELP = (
     'Answer in as many lines and paragraphs as you like, then send it with a line holding only "." (or '
-    "Ctrl-D). Commands: /skip /hint /repeat /idk /end, and /why (or /why <your question>) about your latest "
-    "grade. Ctrl-C stops, asking first whether to save."
+    "Ctrl-D). Commands: /skip /hint /repeat /idk /end, /why (or /why <your question>) about your latest "
+    "grade, and /retry to answer the latest question again and see what changed. Ctrl-C stops, asking first "
+    "whether to save."
 )
 STYLE = {"question": "cyan", "follow_up": "cyan", "repeat": "cyan", "end": "green"}
 
@@ -73,7 +76,7 @@ def read_answer(stream: TextIO) -> str | None:
         if not lines:
             if not line.strip():
                 continue  # blank lines before an answer
-            if line.strip().lower() in COMMANDS:
+            if line.strip().lower() in (*COMMANDS, RETRY):
                 return line.strip().lower()
             if is_why(line):
                 return line.strip()
@@ -242,6 +245,8 @@ def run_practice(
     out = console()
     out.print(HELP)
     show(session.start())
+    history = SessionStore(services.settings.sessions_db)  # the page's History and Progress read it too
+    history.save(session.snapshot())  # after every move, as the page does; saved with no owner
     saving = save
     why: WhyConversation | None = None  # the conversation about the latest graded answer
     stopped = False  # by Ctrl-C: no questions after the end
@@ -260,19 +265,25 @@ def run_practice(
                     out.print("Carrying on: answer the question above.")
                     continue
                 if choice == "quit":
-                    out.print("Stopped; nothing was saved.")
+                    out.print("Stopped; no report was written (History keeps the interview as it stood).")
                     return
                 saving, stopped = target, True
                 text = "/end"
             if text is None:
                 show(session.command("end"))
+                history.save(session.snapshot())
                 break
             if is_why(text):
                 why = ask_why(services, session, why, text.strip()[len(WHY) :])
                 continue
+            if text == RETRY:
+                retry_in_terminal(services, session, stream, ctrl_c, history)
+                continue
             try:
                 turns = session.command(COMMANDS[text]) if text in COMMANDS else session.answer(text)  # type: ignore[arg-type]
+                history.save(session.snapshot())
                 show(turns)
+                print_comparison_of(out, session)  # a retry (`--retry`): what changed, once graded
             except InterviewerError as exc:  # a refused answer or command: say why and go on
                 out.print(str(exc), style="yellow")
             if ctrl_c.pending:
@@ -307,11 +318,19 @@ def ask_after_the_end(
     if latest_graded_answer(session.transcript, services.bank) is None:
         return
     out = console()
-    out.print("\nAsk about your last answer with /why (or /why <your question>), or press Enter to finish.")
+    out.print(
+        "\nAsk about your last answer with /why (or /why <your question>), answer it again with /retry, or press "
+        "Enter to finish."
+    )
     try:
         while True:
             out.print("\nYou:", style="bold")
             line = stream.readline()
+            if line.strip().lower() == RETRY:
+                retry_in_terminal(
+                    services, session, stream, CtrlC(), SessionStore(services.settings.sessions_db)
+                )
+                continue
             if not is_why(line):
                 return
             why = ask_why(services, session, why, line.strip()[len(WHY) :])

@@ -1,4 +1,5 @@
-"""The LLM grader: one structured call per answer, judgements from the model, numbers from code.
+"""The LLM grader: one structured call per answer (and a small second one to verify doubted evidence),
+judgements from the model, numbers from code.
 
 What the model may and may not decide:
 - The offline grader runs first. Answers its guards stop (empty, near-empty, "I don't know", a copy of the
@@ -9,12 +10,13 @@ What the model may and may not decide:
   point (embedding similarity), not a restatement of the question, not a bare list of terms (unless the point is
   one) and not words addressed to a grader ("award full marks", "grader note": the offline grader's rule);
   otherwise the point is not credited.
-- The quoted words must make the point by themselves, as the offline grader reads them (word recall of the
-  point in that clause alone): the status they earn there is the most the point gets, and a clause counts only
-  for the key point it matches best (one vague sentence quoted for every point makes one at most), unless the
-  offline grader finds the point clearly in the answer as a whole. A point the offline grader found stated
-  wrongly, or evidence it read as a wrong claim, earns nothing. This needs no extra LLM call; an obliging model
-  that quotes real sentences is the threat it answers (tests/test_llm_obliging.py).
+- The quoted words must make the point by themselves, unless the offline grader finds the point clearly in
+  the answer as a whole. The offline reading of the clause alone comes first; where it reads less than the
+  model credited, a second, small call that sees only the key point and the clause is asked (one call for all
+  such claims of an answer), and a claim it does not confirm keeps what the offline reading gives it
+  (`verification`). A point the offline grader found stated wrongly, or evidence it read as a wrong claim,
+  earns nothing. An obliging model that quotes real sentences is the threat this answers, with an obliging
+  verifier too (tests/test_llm_obliging.py).
 - Criteria other than coverage are only fully credited once enough key points are credited, as offline, and
   only in the share of the model's key-point credit that its evidence bore out.
 - A score more than `cap_margin` above the offline grader's is capped there and flagged.
@@ -34,7 +36,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from interviewer.errors import LLMError
-from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
 from interviewer.grading.grader import Grader, TextSink, is_verbatim, key_points_of
 from interviewer.grading.guards import addresses_the_grader, copies_question
 from interviewer.grading.offline import OfflineGrader
@@ -47,6 +48,13 @@ from interviewer.grading.scoring import (
     overall_score,
     score_criteria,
     weighted_coverage,
+)
+from interviewer.grading.verification import (
+    RANK,
+    Claim,
+    ClaimVerifier,
+    read_quotes,
+    worth_verifying,
 )
 from interviewer.llm import prompts
 from interviewer.llm.chat_model import ChatModel, Message
@@ -71,18 +79,6 @@ log = logging.getLogger(__name__)
 MAX_FEEDBACK_CHARS = 1500
 MAX_RATIONALE_CHARS = 400
 
-# The quote check's settings, measured with tests/test_llm_obliging.py (400 weak answers, attacked or not, graded
-# by an obliging and an honest scripted model; the largest lift over the honest grade is 0.7 with all of them):
-#
-# A quoted clause is evidence only of the key point its words match best (word recall within this margin of its
-# best match among the entry's key points), or of a point it covers outright. Every honest sentence of
-# tests/llm_credit_answers.py matches its own point best; a margin of 0.1 let a vague sentence earn two points
-# (largest lift 1.5).
-BEST_MATCH_MARGIN = 0.03
-# A clause covers a key point outright only if its sentence vector is this close to the point's too, besides the
-# word recall: recall alone credits "When the model learns the data too well." with "An overfit model performs
-# well on the training data but much worse on unseen data." (recall 0.54, similarity 0.47; largest lift 1.7).
-COVERED_MIN_SIMILARITY = 0.5
 # Where the offline grader finds a key point clearly in the answer as a whole (its word recall at least this), the
 # model's verdict stands whatever it quoted: a point spread over several sentences cannot be quoted in one. The
 # bank's reference answers, graded as strong answers by an honest model quoting the sentence that matches each
@@ -102,14 +98,18 @@ class LLMGrader(Grader):
         cap_margin: float = 3.0,
         evidence_min_similarity: float = 0.2,
         check_quotes: bool = True,
+        verify: bool = True,
     ):
         self.chat = chat
         self.offline = offline
         self.cap_margin = cap_margin
         self.evidence_min_similarity = evidence_min_similarity
-        # Whether a credited point needs quoted words that make it (`_shown`, `_contradicted`); off only to
-        # measure what the check costs (tests/test_llm_obliging.py).
+        # Whether a credited point needs quoted words that make it (`verification`, `_contradicted`); off only
+        # to measure what the check costs (tests/test_llm_obliging.py).
         self.check_quotes = check_quotes
+        # Whether claims the offline reading doubts are put to the verification call; without it they keep
+        # the offline reading (to measure what the call buys).
+        self.verifier = ClaimVerifier(chat) if verify else None
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
@@ -125,7 +125,9 @@ class LLMGrader(Grader):
         except Exception as exc:  # a bug: the traceback is logged, and the answer is still graded
             reason = f"the LLM grader failed unexpectedly ({type(exc).__name__})"
             log.exception("LLM grading fell back to the offline grader: %s", reason)
-        return baseline.model_copy(update={"grader": "offline-fallback", "fallback_reason": reason})
+        return baseline.model_copy(
+            update={"grader": "offline-fallback", "fallback_reason": reason, "llm_calls": 1}
+        )
 
     def _grade(
         self, reference: Reference, answer: str, rubric: Rubric, baseline: Grade, on_text: TextSink | None
@@ -158,7 +160,7 @@ class LLMGrader(Grader):
         rubric: Rubric,
         baseline: Grade,
     ) -> Grade:
-        results, withdrawn = self._key_points(judgement, reference, points, answer, baseline)
+        results, withdrawn, verified = self._key_points(judgement, reference, points, answer, baseline)
         found = _misconceptions(judgement, reference, answer)
         coverage = weighted_coverage(points, [STATUS_CREDIT[r.status] for r in results])
         # The credit the model gave, leaving out the points the offline grader found stated wrongly: there the
@@ -216,6 +218,7 @@ class LLMGrader(Grader):
             reference_similarity=reference.similarity,
             next_move=next_move,
             follow_up_point=follow_up_point,
+            llm_calls=1 + verified,
         )
 
     def _key_points(
@@ -225,12 +228,17 @@ class LLMGrader(Grader):
         points: list[KeyPoint],
         answer: str,
         baseline: Grade,
-    ) -> tuple[list[KeyPointResult], _Withdrawn]:
-        """Each key point as the model judged it (its first verdict), unless its evidence does not hold up; and
-        the credit withdrawn, by reason. Evidence holds up when it is the candidate's usable words
-        (`acceptable_evidence`), does not state the point wrongly (`_contradicted`) and makes the point by itself
-        (`_shown`); the last is not asked where the offline grader finds the point clearly in the whole answer
-        (`TRUSTED_RECALL`)."""
+    ) -> tuple[list[KeyPointResult], _Withdrawn, int]:
+        """Each key point as the model judged it (its first verdict), unless its evidence does not hold up; the
+        credit withdrawn, by reason; and the verification calls made (0 or 1).
+
+        Evidence holds up when it is the candidate's usable words (`acceptable_evidence`), does not state the
+        point wrongly (`_contradicted`), is about the point (sentence similarity `evidence_min_similarity`) and
+        makes it by itself (the offline reading of the clause, `read_quotes`, where the offline grader does not
+        find the point clearly in the whole answer: `TRUSTED_RECALL`). Where the similarity or the reading
+        falls short, the verification call may confirm the claim instead (asked only about `worth_verifying`
+        claims, all in one call): a correct answer in words of its own can be far from the point's wording
+        ("So it looks great on what it was fitted to and falls apart on fresh cases": similarity 0.10)."""
         by_number: dict[int, KeyPointJudgement] = {}
         for j in judgement.key_points:
             by_number.setdefault(j.key_point, j)
@@ -240,81 +248,80 @@ class LLMGrader(Grader):
             if j.status != "missing" and j.evidence.strip()
         }
         similarity = self._similarities(claimed, points)
-        shown = self._shown(claimed, similarity, reference, points)
+        readings = (
+            read_quotes(self.offline, reference, points, claimed, similarity) if self.check_quotes else {}
+        )
         offline_recall = {n: k.similarity for n, k in enumerate(baseline.key_points, start=1)}
-        results, withdrawn = [], _Withdrawn()
+        judged: dict[int, tuple[KeyPointStatus, str | None]] = {}
+        doubted: list[Claim] = []
+        withdrawn = _Withdrawn()
+        off_point: set[int] = set()  # usable words, but not about the point by sentence similarity
         for number, point in enumerate(points, start=1):
-            judged = by_number.get(number)
-            status = judged.status if judged else "missing"
+            found = by_number.get(number)
+            status: KeyPointStatus = found.status if found else "missing"
             evidence = claimed.get(number)
-            sim = similarity.get(number, 0.0)
-            supported = (
-                evidence is not None
-                and sim >= self.evidence_min_similarity
-                and acceptable_evidence(evidence, point.text, answer, reference.question)
+            usable = evidence is not None and acceptable_evidence(
+                evidence, point.text, answer, reference.question
             )
-            if status != "missing" and not supported:
+            about = similarity.get(number, 0.0) >= self.evidence_min_similarity
+            if status != "missing" and not (usable and (about or self.check_quotes)):
                 withdrawn.unsupported += 1
                 status, evidence = "missing", None
             elif status != "missing" and self.check_quotes:
                 if _contradicted(point, evidence or "", baseline):
                     withdrawn.contradicted.add(number)
                     status, evidence = "missing", None
-                elif (
-                    offline_recall.get(number, 0.0) < TRUSTED_RECALL and _RANK[shown[number]] < _RANK[status]
+                elif not about or (
+                    offline_recall.get(number, 0.0) < TRUSTED_RECALL
+                    and RANK[readings[number].status] < RANK[status]
                 ):
-                    withdrawn.unshown += 1
-                    status = shown[number]
-            results.append(
-                KeyPointResult(
-                    text=point.text,
-                    weight=point.weight,
-                    status=status,
-                    evidence=evidence if status != "missing" else None,
-                    similarity=round(max(sim, 0.0), 3),
-                    probe=point.probe,
-                )
-            )
-        return results, withdrawn
-
-    def _shown(
-        self,
-        claimed: dict[int, str],
-        similarity: dict[int, float],
-        reference: Reference,
-        points: list[KeyPoint],
-    ) -> dict[int, KeyPointStatus]:
-        """The most each quoted clause can earn its key point, judged by the clause alone, never by the rest of
-        the answer (where an instruction to the model may sit), with the offline grader's word alignment
-        (question words demoted) and thresholds:
-
-        - covered: the point's word recall in the clause reaches the offline "covered" threshold and the
-          clause's sentence similarity to the point `COVERED_MIN_SIMILARITY`;
-        - partial: the recall reaches the offline "partial" threshold and no other key point matches the clause
-          clearly better (`BEST_MATCH_MARGIN`): one clause makes one point, so a vague sentence quoted for every
-          point earns one at most;
-        - missing otherwise.
-        """
-        if not (claimed and self.check_quotes):
-            return {}
-        t = self.offline.t
-        asked = question_stems(reference.question)
-        embedder = self.offline.embedder
-        keys = [point_words(v, asked) for v in embedder.embed_words([p.text for p in points])]
-        clauses = sorted(set(claimed.values()))
-        clause_words = dict(zip(clauses, embedder.embed_words(clauses), strict=True))
-        shown: dict[int, KeyPointStatus] = {}
-        for number, clause in claimed.items():
-            words, owners = answer_words([clause_words[clause]], [0], asked)
-            recalls = [match_point(key, words, owners).recall for key in keys]
-            recall = recalls[number - 1]
-            if recall >= t.covered and similarity.get(number, 0.0) >= COVERED_MIN_SIMILARITY:
-                shown[number] = "covered"
-            elif recall >= t.partial and recall >= max(recalls) - BEST_MATCH_MARGIN:
-                shown[number] = "partial"
+                    doubted.append(Claim(number, point.text, evidence or "", status))
+                    if not about:
+                        off_point.add(number)
+            judged[number] = (status, evidence if status != "missing" else None)
+        standing = {n: e for n, (status, e) in judged.items() if e is not None}
+        # An answer with text addressed to the grader gets no benefit of the doubt: what the offline reading
+        # doubts is not put to the verifier (with a verifier that says yes to everything and a model that
+        # quotes each sentence for its nearest point, this took the largest lift from 5.1 to 3.2).
+        trying = GradeFlag.INJECTION in baseline.flags
+        asked = [] if trying else worth_verifying(doubted, standing, readings, reference.question)
+        confirmed = self._verify(asked)
+        for claim in doubted:
+            if claim.number in confirmed:
+                continue
+            if claim.number in off_point:  # as before the verifier existed: not evidence of this point
+                withdrawn.unsupported += 1
+                judged[claim.number] = ("missing", None)
             else:
-                shown[number] = "missing"
-        return shown
+                withdrawn.unshown += 1
+                lowered = readings[claim.number].status
+                judged[claim.number] = (lowered, claim.clause if lowered != "missing" else None)
+        results = [
+            KeyPointResult(
+                text=point.text,
+                weight=point.weight,
+                status=judged[number][0],
+                evidence=judged[number][1],
+                similarity=round(max(similarity.get(number, 0.0), 0.0), 3),
+                probe=point.probe,
+            )
+            for number, point in enumerate(points, start=1)
+        ]
+        return results, withdrawn, int(bool(asked) and self.verifier is not None)
+
+    def _verify(self, claims: list[Claim]) -> set[int]:
+        """The key point numbers whose claims the verification call confirmed; none when it could not be made
+        (the doubted points then keep the offline reading, and the grade stands)."""
+        if not claims or self.verifier is None:
+            return set()
+        try:
+            return self.verifier.confirmed(claims)
+        except LLMError as exc:
+            log.warning(
+                "Verification call failed, doubted key points keep the offline reading: the LLM endpoint %s",
+                exc.reason,
+            )
+            return set()
 
     def _similarities(self, claimed: dict[int, str], points: list[KeyPoint]) -> dict[int, float]:
         """Cosine similarity of each piece of claimed evidence to its key point."""
@@ -340,15 +347,12 @@ def acceptable_evidence(evidence: str, point: str, answer: str, question: str) -
     )
 
 
-_RANK: dict[KeyPointStatus, int] = {"missing": 0, "partial": 1, "covered": 2}
-
-
 @dataclass
 class _Withdrawn:
     """Key-point credit the model gave that its evidence did not bear out, by reason."""
 
     unsupported: int = 0  # the quote is not the candidate's usable words (dropped)
-    unshown: int = 0  # the words do not make the point, or not fully (dropped or lowered)
+    unshown: int = 0  # the words do not make the point, or not fully, and no verifier confirmed they do
     contradicted: set[int] = field(default_factory=set)  # points the offline grader found stated wrongly
 
 

@@ -346,8 +346,11 @@ def _summary_lines(summary: ReportSummary) -> list[str]:
 # --- HTML (templates/report.html.j2, templates/report_page.html.j2) -------------------------------------
 
 
-def _html_context(transcript: Transcript, extras: ReportExtras) -> dict[str, object]:
+def _html_context(
+    transcript: Transcript, extras: ReportExtras, retry_session: str | None = None
+) -> dict[str, object]:
     return {
+        "retry_session": retry_session,
         "transcript": transcript,
         "summary": summarize(transcript),
         "rows": question_rows(transcript, extras),
@@ -361,9 +364,12 @@ def _html_context(transcript: Transcript, extras: ReportExtras) -> dict[str, obj
     }
 
 
-def report_fragment(transcript: Transcript, extras: ReportExtras = NO_EXTRAS) -> str:
-    """The report as an HTML fragment (the page shows it; `to_html` wraps it in a document)."""
-    return render_html("report.html.j2", **_html_context(transcript, extras))
+def report_fragment(
+    transcript: Transcript, extras: ReportExtras = NO_EXTRAS, *, retry_session: str | None = None
+) -> str:
+    """The report as an HTML fragment (the page shows it; `to_html` wraps it in a document). With
+    `retry_session`, each answered question's row has a Try again button (the page's, `web/retry_panel.py`)."""
+    return render_html("report.html.j2", **_html_context(transcript, extras, retry_session))
 
 
 def to_html(transcript: Transcript, extras: ReportExtras = NO_EXTRAS) -> str:

@@ -38,6 +38,9 @@ from interviewer.models import (
 from interviewer.retrieval.store import QuestionFilter, QuestionStore
 
 FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
+# LLM calls one answered turn may make: grading takes one or two (the second verifies doubted evidence), and a
+# follow-up is worded by the LLM only while one is left; else the bank's probe is asked as written.
+LLM_CALLS_PER_TURN = 2
 PASTED = (
     "This is the reference answer you revealed, word for word, so it scores 0: it shows what you read, not "
     "what you know. Next time, answer first and reveal after; or say it in your own words."
@@ -166,10 +169,15 @@ class Session:
             feedback = feedback_text(grade, headline=headline)
             self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
         turns = [self._say("feedback", feedback, grade=grade)] if self.config.mode == "study" else []
+        spent = grade.llm_calls
         if reply and turns:
             reply.say([turns[0].text, ""])
-            return turns + self._carry_out(move, on_text=lambda t: reply.say([turns[0].text, t]))
-        return turns + self._carry_out(move, on_text=(lambda t: reply.say([t])) if reply else None)
+            return turns + self._carry_out(
+                move, on_text=lambda t: reply.say([turns[0].text, t]), calls_spent=spent
+            )
+        return turns + self._carry_out(
+            move, on_text=(lambda t: reply.say([t])) if reply else None, calls_spent=spent
+        )
 
     def check_answer_limits(self, text: str) -> None:
         """Refuse an over-long answer; every face calls this before it shows, records or grades the answer."""
@@ -299,7 +307,9 @@ class Session:
             self.transcript.questions[-1].turns.append(turn)
         return turn
 
-    def _carry_out(self, move: policy.Move, on_text: TextSink | None = None) -> list[Turn]:
+    def _carry_out(
+        self, move: policy.Move, on_text: TextSink | None = None, calls_spent: int = 0
+    ) -> list[Turn]:
         if move.kind == "finish":
             self._target = None
             self.transcript.finished = True
@@ -333,7 +343,8 @@ class Session:
             assert move.key_point is not None and move.key_point.probe
             self._target = move.key_point
             answers = [t.text for t in self._record().turns if t.role == "candidate" and t.kind == "answer"]
-            question = self.follow_ups.write(
+            writer = self.follow_ups if calls_spent < LLM_CALLS_PER_TURN else ProbeFollowUps()
+            question = writer.write(
                 entry.question, answers[-1] if answers else "", move.key_point.probe, on_text=on_text
             )
             self._start_clock(new_question=False)

@@ -25,6 +25,9 @@ from interviewer.retrieval.embeddings import Embedder
 RecordKind = Literal["question", "reference"]
 
 
+WRITE_BATCH = 2000  # records per ChromaDB write, at most (its own maximum may be lower)
+
+
 def content_hash(entry: BankEntry) -> str:
     """Changes whenever anything that is embedded or filtered on changes."""
     payload = json.dumps(
@@ -211,15 +214,18 @@ class ChromaQuestionStore(QuestionStore):
                 continue
             changed.append((entry, digest))
 
-        if changed:
-            texts = [e.question for e, _ in changed] + [e.reference_answer for e, _ in changed]
+        # ChromaDB refuses a write larger than its maximum batch size (5,461 records on SQLite): write in slices.
+        step = max(1, min(WRITE_BATCH, self.client.get_max_batch_size()) // 2)  # two records per entry
+        for start in range(0, len(changed), step):
+            part = changed[start : start + step]
+            texts = [e.question for e, _ in part] + [e.reference_answer for e, _ in part]
             vectors = self.embedder.embed(texts)
             collection.upsert(
-                ids=[f"{e.id}#question" for e, _ in changed] + [f"{e.id}#reference" for e, _ in changed],
+                ids=[f"{e.id}#question" for e, _ in part] + [f"{e.id}#reference" for e, _ in part],
                 embeddings=vectors,
                 documents=texts,
-                metadatas=[_entry_metadata(e, d, "question") for e, d in changed]
-                + [_entry_metadata(e, d, "reference") for e, d in changed],
+                metadatas=[_entry_metadata(e, d, "question") for e, d in part]
+                + [_entry_metadata(e, d, "reference") for e, d in part],
             )
         return report
 

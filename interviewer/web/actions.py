@@ -23,12 +23,15 @@ from gradio.utils import get_upload_folder
 
 from interviewer.errors import InterviewerError, SessionNotFoundError
 from interviewer.interview import policy
+from interviewer.interview.limits import check_text
 from interviewer.interview.registry import Reply, SessionRegistry
 from interviewer.interview.report import report_fragment
 from interviewer.interview.scorecard import esc
 from interviewer.interview.session import Session
 from interviewer.models import QuestionType, SessionConfig
 from interviewer.services import QuestionMatch
+from interviewer.web.guard import is_session_id
+from interviewer.web.throttle import AnswerRate
 from interviewer.web.views import (
     chat_of,
     clock_html,
@@ -37,6 +40,7 @@ from interviewer.web.views import (
     found_about,
     history_label,
     history_rows,
+    inert_html,
     info_notice,
     latest_card,
     nothing_about,
@@ -50,6 +54,16 @@ log = logging.getLogger(__name__)
 
 GRADING_NOTE = "_Grading your answer…_"
 KEEP = "keep"  # the answer box keeps its text
+NOT_AN_ID = (
+    "That is not an interview id (an id is 32 hex digits, as after ?session= in a link to one). "
+    "Open the History tab to pick one of yours, or start a new interview."
+)
+
+
+def _address(request: gr.Request | None) -> str:
+    """The client's address, for limits on visitors that carry no owner (scripts without a cookie)."""
+    client = getattr(request, "client", None) if request is not None else None
+    return f"address:{getattr(client, 'host', None) or 'unknown'}"
 
 
 @dataclass
@@ -96,6 +110,8 @@ class PageActions:
         self.services = registry.services
         self.warm = warm
         self.password_page = bool(self.services.settings.auth_pairs)
+        self.exports = self.services.settings.exports_dir
+        self.answer_rate = AnswerRate(self.services.settings.answers_per_minute)
 
     # --- whose session ------------------------------------------------------------------------------
 
@@ -103,7 +119,10 @@ class PageActions:
         return visitor_of(request, self.password_page)
 
     def check_owner(self, session_id: str, visitor: Visitor) -> None:
-        """Refuse a session that is not the visitor's, in the same words as one that does not exist."""
+        """Refuse a session that is not the visitor's, in the same words as one that does not exist. A value
+        that is not an id at all is refused without being looked up, kept or repeated on the page."""
+        if not is_session_id(session_id):
+            raise InterviewerError(NOT_AN_ID)
         if not visitor.may_open(self.registry.store.owner_of(session_id)):
             raise SessionNotFoundError(session_id)
 
@@ -129,8 +148,8 @@ class PageActions:
             box,
             notice,
             latest_card(t, self.services.bank),
-            report_fragment(t, extras) if extras else "",
-            *_downloads(export_files(t, extras) if extras else None),
+            report_fragment(t, extras, retry_session=t.session_id) if extras else "",
+            *_downloads(export_files(t, extras, root=self.exports) if extras else None),
             clock_html(self.registry.deadline(session)),
             *_controls(session),
         )
@@ -171,6 +190,7 @@ class PageActions:
                 time_limit_seconds=limit if (limit and mode == "exam") else None,
             )
             notice = ""
+            check_text(ask_about or "", "The “Ask me about” text")
             if ask_about.strip():
                 matches = self.find_questions(ask_about, config)
                 if not matches:
@@ -215,11 +235,12 @@ class PageActions:
             return
         try:
             session.check_answer_limits(text)  # before the chat shows it, so the text stays in the box
+            self.answer_rate.check(visitor.owner or _address(request))
         except InterviewerError as exc:
             yield self.view(session, str(exc))
             return
         base = chat_of(session.transcript)
-        base.append({"role": "user", "content": text})
+        base.append({"role": "user", "content": inert_html(text)})
         sink: queue.Queue[list[str] | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 
@@ -321,7 +342,8 @@ class PageActions:
             return _opened(exam_in_progress(t), deletable=True)
         extras = report_extras(t, self.services.bank, snapshot.seconds)
         head = "" if t.finished else f"<p>This interview is not finished. {resume_link(t.session_id)}.</p>"
-        return _opened(head + report_fragment(t, extras), export_files(t, extras), deletable=True)
+        report = report_fragment(t, extras, retry_session=t.session_id)  # each answered row: Try again
+        return _opened(head + report, export_files(t, extras, root=self.exports), deletable=True)
 
     def delete_session(self, session_id: str | None, request: gr.Request | None = None) -> tuple[Any, ...]:
         """Delete one of the visitor's sessions: its answers, its saved state and its downloads. Returns History's
@@ -332,7 +354,9 @@ class PageActions:
             try:
                 self.check_owner(session_id, self.visitor(request))
                 self.registry.delete(session_id)
-                remove_exports(session_id, served_from=Path(get_upload_folder()))  # Gradio's copies too
+                remove_exports(
+                    session_id, self.exports, served_from=Path(get_upload_folder())
+                )  # Gradio's copies too
                 done = "<p>The interview was deleted, with its answers, report and downloads.</p>"
             except InterviewerError as exc:
                 done = f"<p>{esc(str(exc))}</p>"

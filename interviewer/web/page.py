@@ -4,7 +4,9 @@ Safe by default: bound to 127.0.0.1, no share link, every event goes through Gra
 routes that would skip it are closed), answers are length-checked on the server, Markdown from answers is
 sanitised, nothing typed is kept in the browser's storage (the session id rides in the address,
 `?session=…`; a cookie holds only a random id telling browsers apart), a password can be required
-(`INTERVIEWER_AUTH`), and each visitor sees and acts on their own sessions only (`visitors`). The page is
+(`INTERVIEWER_AUTH`), and each visitor sees and acts on their own sessions only (`visitors`). Malformed
+events, uploads and login floods are refused before Gradio sees them (`guard`), answers are rate-limited per
+visitor (`throttle`), and the queue is bounded. The page is
 served at once; the embedding model and
 the index load in a background thread and the page says when grading is ready.
 """
@@ -13,24 +15,50 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
+from interviewer.errors import InterviewerError
 from interviewer.interview.registry import TIME_LIMIT_GRACE, SessionRegistry
 from interviewer.interview.scorecard import CSS as CARD_CSS
 from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
 from interviewer.web.actions import PageActions, WarmUp
-from interviewer.web.views import HISTORY_HEADERS, INTRO
+from interviewer.web.guard import GuardLimits, PageGuard
+from interviewer.web.progress_tab import CSS as PROGRESS_CSS
+from interviewer.web.progress_tab import DueRow, ProgressActions, due_row, progress_tab, wire_progress
+from interviewer.web.retry_panel import RETRY_CSS, RETRY_HEAD, RetryActions, retry_inputs, wire_retry
+from interviewer.web.views import HISTORY_HEADERS, INTRO, sweep_exports
 from interviewer.web.visitors import OWNER_COOKIE_SCRIPT
 from interviewer.web.why_panel import WHY_CSS, WhyActions, WhyPanel, why_panel, wire_why
 
 if TYPE_CHECKING:
+    from interviewer.config import Settings
     from interviewer.services import Services
 
 log = logging.getLogger(__name__)
+
+MAX_UPLOAD = "1kb"
+# Gradio keeps each browser session's last input values; this many sessions at most (its default is 10,000).
+STATE_SESSIONS = 2000
+
+
+def guard_limits(settings: Settings) -> GuardLimits:
+    """What `PageGuard` lets through (text up to 16 times the answer limit), and its login throttle."""
+    return GuardLimits(
+        # Longer than the answer limit, so an over-long answer still gets the page's own notice (text kept).
+        max_text_chars=settings.max_answer_chars * 16,
+        login_attempts=settings.login_attempts,
+        login_lockout_seconds=settings.login_lockout_seconds,
+        private_dir=settings.exports_dir,
+    )
+
 
 LIGHT_CONCURRENCY = 8  # status polls and history reads: cheap, never queued behind gradings
 COMMANDS = [
@@ -45,6 +73,8 @@ COMMANDS = [
 CSS = (
     CARD_CSS
     + WHY_CSS
+    + RETRY_CSS
+    + PROGRESS_CSS
     + """
 #iv-status { font-weight: 600; }
 #iv-notice p { color: #b00020; font-weight: 600; }
@@ -123,6 +153,7 @@ class SetupPanel:
     accordion: gr.Accordion
     inputs: list[Any]  # in the order `PageActions.start` takes them
     start: gr.Button
+    due: DueRow  # how many questions are due, and "Practice what's due"
 
 
 @dataclass
@@ -172,7 +203,14 @@ def build_app(services: Services, store: SessionStore | None = None, warm: WarmU
             setup = _setup_panel(services.bank.topics)
             interview = _interview_panel()
         history = _history_tab()
-        _wire_interview(page, actions, session_id, setup, interview)
+        progress = progress_tab()
+        retry = retry_inputs()  # hidden: what a Try again button (score card, report rows) sends
+        view = _wire_interview(page, actions, session_id, setup, interview)
+        wire_retry(RetryActions(actions), retry, view, session_id, REMEMBER_SESSION_JS)
+        progress_actions = ProgressActions(actions)
+        wire_progress(
+            page, progress_actions, progress, setup, interview.report, view, session_id, REMEMBER_SESSION_JS
+        )
         why = WhyActions(
             lambda sid, request: actions.session(sid, actions.visitor(request)),
             services.bank,
@@ -181,7 +219,12 @@ def build_app(services: Services, store: SessionStore | None = None, warm: WarmU
         wire_why(why, interview.why, session_id, interview.card)
         _wire_status_and_history(page, actions, status, history)
     # api_open=False: the REST routes that would run an event outside the queue answer 404.
-    page.queue(default_concurrency_limit=services.settings.web_concurrency, api_open=False)
+    # max_size: past it, a new event is refused and the browser says the page is busy and to try again.
+    page.queue(
+        default_concurrency_limit=services.settings.web_concurrency,
+        api_open=False,
+        max_size=services.settings.queue_size,
+    )
     return page
 
 
@@ -230,8 +273,9 @@ def _setup_panel(topics: list[str]) -> SetupPanel:
             placeholder="e.g. regularisation in linear models; finds matching questions in the bank",
         )
         start = gr.Button("Start", variant="primary", elem_id="iv-start")
+        due = due_row()
     inputs = [topic_choice, types, difficulty, count, follow_ups, mode, time_limit, ask_about]
-    return SetupPanel(accordion, inputs, start)
+    return SetupPanel(accordion, inputs, start, due)
 
 
 def _interview_panel() -> InterviewPanel:
@@ -311,8 +355,9 @@ def _history_tab() -> HistoryTab:
 
 def _wire_interview(
     page: gr.Blocks, actions: PageActions, session_id: gr.Textbox, setup: SetupPanel, ui: InterviewPanel
-) -> None:
-    """The interview's events, all in the "grading" queue lane; each returns the whole view."""
+) -> list[Any]:
+    """The interview's events, all in the "grading" queue lane; each returns the whole view (the outputs,
+    returned for other events that show a session)."""
     view = [
         *(session_id, ui.chat, ui.answer, ui.notice, ui.card, ui.report, *ui.downloads, ui.clock),
         *(ui.buttons["hint"], ui.buttons["reveal"], setup.accordion),
@@ -334,6 +379,7 @@ def _wire_interview(
         concurrency_id="light",
         concurrency_limit=LIGHT_CONCURRENCY,
     )
+    return view
 
 
 def _wire_status_and_history(
@@ -406,6 +452,18 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
     return thread
 
 
+def _sweep_hourly(settings: Settings) -> None:
+    """Remove exports older than `INTERVIEWER_RETENTION_DAYS`: now, and every hour while the page runs."""
+    while True:
+        try:
+            sweep_exports(
+                settings.exports_dir, settings.retention_days, served_from=Path(get_upload_folder())
+            )
+        except (OSError, InterviewerError):
+            log.exception("removing old exports failed")
+        time.sleep(3600)
+
+
 def launch(
     services: Services, host: str | None = None, port: int | None = None, *, block: bool = True
 ) -> gr.Blocks:
@@ -427,9 +485,16 @@ def launch(
         run_history=False,  # Gradio would otherwise keep every call's inputs (answers) in localStorage
         footer_links=["gradio", "settings"],  # no "Use via API" on a candidate's page
         css=CSS,
-        head=HEAD + OWNER_COOKIE_SCRIPT,
+        head=HEAD + OWNER_COOKIE_SCRIPT + RETRY_HEAD,
         theme=THEME,
+        max_file_size=MAX_UPLOAD,  # the page has no upload control; `PageGuard` refuses uploads anyway
+        state_session_capacity=STATE_SESSIONS,
+        # Gradio copies the downloads from here into its cache; `PageGuard` serves nothing from here directly.
+        allowed_paths=[str(settings.exports_dir)],
+        app_kwargs={"middleware": [Middleware(PageGuard, page=page, limits=guard_limits(settings))]},
     )
+    sweeper = threading.Thread(target=_sweep_hourly, args=(settings,), name="export-sweep", daemon=True)
+    sweeper.start()
     warm_up(services, warm)
     if block:
         page.block_thread()

@@ -11,21 +11,26 @@ import contextlib
 import glob
 import hashlib
 import json
+import os
+import re
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from interviewer.config import PROJECT_DIR
 from interviewer.content.loader import Bank
+from interviewer.errors import InterviewerError
 from interviewer.interview import report
 from interviewer.interview.report import ReportExtras
+from interviewer.interview.retry import comparison_for, comparison_html, waiting_html
 from interviewer.interview.scorecard import esc, score_card
 from interviewer.interview.storage import SessionSummary
 from interviewer.models import Transcript, Turn
 
 Chat = list[dict[str, str]]
-EXPORT_DIR = Path(tempfile.gettempdir()) / "interviewer-exports"  # a place Gradio may serve files from
+# The default `Settings.exports_dir`; the page passes its own settings' directory.
+EXPORT_DIR = PROJECT_DIR / ".interviewer" / "exports"
 EXPORT_STAMP = ".transcript.sha256"  # beside the exports: the hash of the transcript they were written from
 
 
@@ -33,8 +38,21 @@ def end_message(transcript: Transcript) -> str:
     return f"That's the end of the interview. Your overall score is {transcript.overall_score}/10."
 
 
+_CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.DOTALL)  # fenced blocks and inline code spans
+
+
+def inert_html(text: str) -> str:
+    """The candidate's Markdown with every `<` outside code shown as text, so a tag typed in an answer (an
+    `<img>` fetching a remote image, a form) stays words in the chat; code keeps its `<` as written."""
+    return "".join(
+        part if index % 2 else part.replace("<", "&lt;") for index, part in enumerate(_CODE.split(text))
+    )
+
+
 def message(turn: Turn) -> dict[str, str]:
-    return {"role": "assistant" if turn.role == "interviewer" else "user", "content": turn.text}
+    if turn.role == "interviewer":
+        return {"role": "assistant", "content": turn.text}
+    return {"role": "user", "content": inert_html(turn.text)}
 
 
 def chat_of(transcript: Transcript) -> Chat:
@@ -71,7 +89,8 @@ def latest_card(transcript: Transcript, bank: Bank) -> str:
     """The score card of the most recent graded answer (study mode), or a note saying why there is none.
 
     A follow-up's card shows the question's score after it as its big number (the follow-up's own grade is
-    about one key point), and an answer after the reveal is marked as practice, not counted."""
+    about one key point), and an answer after the reveal is marked as practice, not counted. Each card offers
+    Try again; a retry's card is headed by what changed against the last attempt (`interview/retry.py`)."""
     if transcript.config.mode == "exam":
         return "<p><i>Exam mode: your scores and feedback come in the report at the end.</i></p>"
     for number, q in reversed(list(enumerate(transcript.questions, start=1))):
@@ -88,10 +107,25 @@ def latest_card(transcript: Transcript, bank: Bank) -> str:
                 heading += ", practice after the reveal"
             entry = bank.entries.get(q.entry_id)  # None when removed since the session was saved
             reference = entry.reference_answer if entry else None
-            return score_card(
+            card = score_card(
                 turn.grade, turn.text, reference, heading=heading, kind=kind, question_score=q.score
             )
+            comparison = comparison_for(transcript) if kind == "main" else None
+            compared = comparison_html(comparison) if comparison else ""
+            retry = try_again_button(transcript.session_id, q.entry_id) if entry else ""
+            return compared + retry + card
+    if transcript.config.retry_of is not None:
+        return waiting_html(transcript.config.retry_of)
     return "<p><i>Your score card appears here after each answer.</i></p>"
+
+
+def try_again_button(session_id: str, entry_id: str) -> str:
+    """A "Try again" button for one question of a session: the page's script (`web/retry_panel.py`) sends its
+    session and question to the server, which starts a one-question session on it."""
+    return (
+        f'<p class="iv-retry-bar"><button class="iv-retry" data-session="{esc(session_id)}" '
+        f'data-entry="{esc(entry_id)}">Try again</button></p>'
+    )
 
 
 def report_extras(transcript: Transcript, bank: Bank, seconds: Sequence[float] = ()) -> ReportExtras:
@@ -104,12 +138,37 @@ def report_extras(transcript: Transcript, bank: Bank, seconds: Sequence[float] =
     return ReportExtras(references=references, seconds=tuple(seconds))
 
 
-def export_files(transcript: Transcript, extras: ReportExtras = report.NO_EXTRAS) -> tuple[Path, Path, Path]:
-    """The report as Markdown, JSON and self-contained HTML files, for the download buttons.
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner may enter (0700), refusing a symlink planted in its place (or in
+    place of its parent), which would send someone's report wherever the link points."""
+    for step in (path.parent, path):
+        if step.is_symlink():
+            raise InterviewerError(
+                f"{step} is a symbolic link; exports are not written through one. Remove it."
+            )
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (0600), never following a symlink planted at its name."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
+
+
+def export_files(
+    transcript: Transcript, extras: ReportExtras = report.NO_EXTRAS, *, root: Path | None = None
+) -> tuple[Path, Path, Path]:
+    """The report as Markdown, JSON and self-contained HTML files, for the download buttons, under `root`
+    (`Settings.exports_dir`, inside the data directory) with private permissions.
 
     Every view of a finished interview asks for them, so they are written only when the transcript (or the
     extras) differ from those they were written from: a stamp beside them holds their hash."""
-    folder = EXPORT_DIR / transcript.session_id
+    root = EXPORT_DIR if root is None else root
+    folder = root / transcript.session_id
     stem = f"interview-{transcript.session_id}"
     files = (folder / f"{stem}.md", folder / f"{stem}.json", folder / f"{stem}.html")
     stamp = folder / EXPORT_STAMP
@@ -117,13 +176,18 @@ def export_files(transcript: Transcript, extras: ReportExtras = report.NO_EXTRAS
         [dict(extras.references), list(extras.seconds)], sort_keys=True
     )
     digest = hashlib.sha256(written_from.encode("utf-8")).hexdigest()
+    private_dir(root)
+    if folder.is_symlink():
+        raise InterviewerError(
+            f"{folder} is a symbolic link; exports are not written through one. Remove it."
+        )
     if all(f.exists() for f in files) and stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
         return files
-    folder.mkdir(parents=True, exist_ok=True)
-    files[0].write_text(report.to_markdown(transcript, extras), encoding="utf-8")
-    files[1].write_text(report.to_json(transcript, extras), encoding="utf-8")
-    files[2].write_text(report.to_html(transcript, extras), encoding="utf-8")
-    stamp.write_text(digest, encoding="utf-8")  # last: files cut short by a crash are written again
+    private_dir(folder)
+    _write_private(files[0], report.to_markdown(transcript, extras))
+    _write_private(files[1], report.to_json(transcript, extras))
+    _write_private(files[2], report.to_html(transcript, extras))
+    _write_private(stamp, digest)  # last: files cut short by a crash are written again
     return files
 
 
@@ -196,13 +260,37 @@ def exam_in_progress(transcript: Transcript) -> str:
     )
 
 
-def remove_exports(session_id: str, served_from: Path | None = None) -> None:
+def remove_exports(session_id: str, root: Path | None = None, served_from: Path | None = None) -> None:
     """Delete a session's export files, and the copies Gradio made of them in `served_from` (its cache) to
     serve the downloads, so a download link of a deleted session finds nothing."""
-    shutil.rmtree(EXPORT_DIR / session_id, ignore_errors=True)
+    folder = (EXPORT_DIR if root is None else root) / session_id
+    if folder.is_symlink():
+        folder.unlink()  # the link only: never what it points at
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     if served_from is None:
         return
     for copy in served_from.glob(f"*/interview-{glob.escape(session_id)}.*"):
         copy.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             copy.parent.rmdir()  # Gradio's folder for that copy, when nothing else is in it
+
+
+def sweep_exports(root: Path, retention_days: float, served_from: Path | None = None) -> int:
+    """Remove the exports (and Gradio's copies of them) last written more than `retention_days` ago; returns how
+    many sessions' exports went. The page runs it when it starts and after each export it writes."""
+    if not root.is_dir() or root.is_symlink():
+        return 0
+    cutoff = time.time() - retention_days * 86400
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+            remove_exports(folder.name, root, served_from)
+            removed += 1
+    if served_from is not None and served_from.is_dir():
+        for copy in served_from.glob("*/interview-*.*"):
+            if copy.stat().st_mtime < cutoff:
+                copy.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    copy.parent.rmdir()
+    return removed

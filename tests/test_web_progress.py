@@ -1,0 +1,125 @@
+"""The Progress tab and "Practice what's due" through gradio_client against the real page (real MiniLM,
+ChromaDB and SQLite, offline grading), with a password so that each user's progress is their own.
+
+Each test plays as its own user, so the tests do not depend on one another's sessions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from gradio_client import Client
+
+from interviewer.content.loader import Bank
+from tests.web_server import TOPICS, serve_in_process, wait_until_ready
+
+pytestmark = pytest.mark.slow
+
+USERS = {"ada": "lovelace", "grace": "hopper", "alan": "turing", "edsger": "dijkstra"}
+POOR = "I think it has something to do with the data, but I am not sure."
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
+    auth = ",".join(f"{user}:{password}" for user, password in USERS.items())
+    page, url = serve_in_process(tmp_path_factory.mktemp("progress"), embedder, auth=auth)
+    wait_until_ready(url, auth=("ada", USERS["ada"]))
+    yield url
+    page.close()
+
+
+def login(url: str, user: str) -> Client:
+    return Client(url, verbose=False, auth=(user, USERS[user]))
+
+
+def texts(chat: list[dict[str, Any]]) -> list[str]:
+    return [
+        "".join(p.get("text", "") for p in m["content"])
+        if isinstance(m["content"], list)
+        else str(m["content"])
+        for m in chat
+    ]
+
+
+def start(client: Client, count: int = 2, api_name: str = "/start") -> tuple:
+    return client.predict([TOPICS[0]], [], [], count, 0, "study", 0, "", api_name=api_name)
+
+
+def asked(bank: Bank, chat: list[dict[str, Any]]):
+    question = next(t for t in reversed(texts(chat)) if t.startswith("Question ")).split(": ", 1)[1]
+    return next(e for e in bank.entries.values() if e.question == question)
+
+
+def session(client: Client, bank: Bank, answers: list[str]) -> list[tuple[str, str]]:
+    """One study session on the first topic; each answer is "good" (the reference answer) or "poor". Returns
+    the (entry id, question) asked, in order."""
+    out = start(client, count=len(answers))
+    session_id, seen = out[0], []
+    for kind in answers:
+        entry = asked(bank, out[1])
+        seen.append((entry.id, entry.question))
+        out = client.predict(
+            session_id, entry.reference_answer if kind == "good" else POOR, api_name="/answer"
+        )
+    assert texts(out[1])[-1].startswith("That's the end of the interview")
+    return seen
+
+
+def test_progress_across_three_sessions(site: str, bank: Bank) -> None:
+    ada = login(site, "ada")
+    last: dict[str, str] = {}  # question -> how its latest answer went
+    for answers in (["poor", "poor"], ["poor", "good"], ["good", "good"]):
+        for (_, question), kind in zip(session(ada, bank, answers), answers, strict=True):
+            last[question] = kind
+
+    summary, chart, due_list, missed, untried = ada.predict(api_name="/progress")
+    due_list = html.unescape(due_list)
+    assert "**3 sessions**, **6** questions tried" in summary
+    assert re.search(r"\*\*\d+ s\*\* practised|\*\*\d+ min\*\* practised", summary)
+    dots = re.findall(r"<title>(.*?)</title>", chart)
+    assert len(dots) == 3 and all(d.startswith(f"{TOPICS[0]}: ") for d in dots)  # one topic, three sessions
+    scores = [float(d.split(": ")[1].split("/10")[0]) for d in dots]
+    assert scores[0] < scores[2] and "session 3" in dots[2]  # from two poor answers to two good ones
+    assert "<polyline" in chart and f"{TOPICS[0]}: <b>{scores[2]:g}</b>/10" in chart
+    assert "Key points you miss most" in missed and re.search(r"\(missed [12] of [123]; in “", missed)
+    linear = sum(1 for e in bank.entries.values() if e.topic == TOPICS[1])
+    assert f"<b>{TOPICS[1]}</b>: {linear} of {linear}" in untried  # the other topic: never tried
+    due_now = re.findall(r'<li><span class="iv-due-now">due now</span>: (.*?) <span', due_list)
+    assert sorted(due_now) == sorted(q for q, kind in last.items() if kind == "poor")
+
+
+def test_a_poor_answer_is_due_and_practice_whats_due_starts_with_it(site: str, bank: Bank) -> None:
+    alan = login(site, "alan")
+    assert "come back here" in alan.predict(api_name="/due_line")  # nothing practised yet
+    (poor, _), (_, good_question) = session(alan, bank, ["poor", "good"])
+
+    assert alan.predict(api_name="/due_line") == "1 question is due for practice."
+    summary, _, due_list, _, _ = alan.predict(api_name="/progress")
+    due_list = html.unescape(due_list)
+    assert "**1 question is due**" in summary
+    due_now = re.findall(r'<li><span class="iv-due-now">due now</span>: (.*?) <span', due_list)
+    assert due_now == [bank.get(poor).question]
+    assert f"due in 8 days: {good_question}" in due_list  # the reference answer: Easy, days away
+
+    out = start(alan, count=3, api_name="/practice_due")
+    assert texts(out[1]) == [f"Question 1 of 1: {bank.get(poor).question}"]  # only the due one
+    assert "Practising what's due: 1 due question" in html.unescape(out[3])
+    out = alan.predict(out[0], bank.get(poor).reference_answer, api_name="/answer")
+    assert texts(out[1])[-1].startswith("That's the end of the interview")
+    assert alan.predict(api_name="/due_line").startswith("Nothing is due now: the next question comes back")
+
+
+def test_a_second_user_sees_none_of_the_first_users_progress(site: str, bank: Bank) -> None:
+    session(login(site, "edsger"), bank, ["poor"])
+    grace = login(site, "grace")
+    summary, chart, due_list, missed, untried = grace.predict(api_name="/progress")
+    assert summary.startswith("**No practice yet.**") and "Nothing is due yet" in summary
+    assert chart == due_list == missed == untried == ""
+    assert "come back here" in grace.predict(api_name="/due_line")
+    out = start(grace, api_name="/practice_due")
+    assert out[0] == "" and texts(out[1]) == []  # no interview started
+    assert "Nothing is due yet" in html.unescape(out[3])
