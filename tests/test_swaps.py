@@ -165,7 +165,9 @@ def test_the_same_point_said_the_right_way_round_is_no_swap(answer: str) -> None
     assert find_swap(GOVERNED, [answer]) is None
 
 
-DROPOUT_REGULARISES = "Dropout acts as a regulariser that reduces overfitting by preventing units from co-adapting."
+DROPOUT_REGULARISES = (
+    "Dropout acts as a regulariser that reduces overfitting by preventing units from co-adapting."
+)
 
 
 @pytest.mark.parametrize(
@@ -217,3 +219,9 @@ def test_stops_denies_what_follows_as_prevents_does() -> None:
     answer = "Units cannot rely on particular partners, which stops co-adaptation and reduces overfitting."
     assert find_swap(DROPOUT_REGULARISES, [answer]) is None
     assert find_swap(DROPOUT_REGULARISES, ["It stops co-adaptation and so reduces overfitting."]) is None
+
+
+def test_stop_meaning_halt_is_not_a_negation() -> None:
+    point = "On non-convex losses gradient descent may stop at a local minimum or saddle point."
+    answer = "On a non-convex loss it can get stuck in a local minimum or a saddle point."
+    assert find_swap(point, [answer]) is None

@@ -105,6 +105,9 @@ NEGATIONS = frozenset(
     "not no never cannot without none neither nor rather instead avoid avoids avoided avoiding prevent "
     "prevents prevented preventing stop stops stopped block blocks blocked unless otherwise".split()
 )
+STOPS = frozenset("stop stops stopped".split())
+# After these, "stop" means halting, not preventing: "stop at a local minimum", "stops when it converges".
+HALTS = frozenset("at when once after before if early improving changing training there here".split())
 
 # Pronouns that stand for the subject of an answer's claims.
 PRONOUNS = frozenset("it they this these".split())
@@ -153,6 +156,16 @@ def _governor(term: str, text: str) -> str | None:
     return stem(before[-1]) if before else None
 
 
+def _words(text: str) -> list[str]:
+    """The tokens of `text`, with "stop" read as a negation only where it has an object ("stops co-adaptation"),
+    not where it means halting ("may stop at a local minimum", "stops when the loss is flat")."""
+    words = tokens(text)
+    return [
+        "halt" if w in STOPS and (i + 1 == len(words) or words[i + 1] in HALTS) else w
+        for i, w in enumerate(words)
+    ]
+
+
 def _negation(token: str) -> bool:
     return token in NEGATIONS or token.endswith("n't")
 
@@ -161,12 +174,13 @@ def _marked(
     words: list[str], is_mark: Callable[[str], bool], own: set[str], before: int = SCOPE
 ) -> list[str]:
     """The marks (direction words or negations) of `words` with one of the `own` stems at most `before` tokens
-    before it or `SCOPE` tokens after it."""
+    before it or `SCOPE` tokens after it (not the mark itself: "stop adding trees" does not bear on "early
+    stopping")."""
     stems = [stem(w) for w in words]
     return [
         word
         for i, word in enumerate(words)
-        if is_mark(word) and own & set(stems[max(0, i - before) : i + SCOPE + 1])
+        if is_mark(word) and own & set(stems[max(0, i - before) : i] + stems[i + 1 : i + SCOPE + 1])
     ]
 
 
@@ -194,7 +208,7 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
                 and _governor(said, clause) == verb
             ):
                 flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point), "governed"))
-    point_words, clause_words = tokens(point), tokens(clause)
+    point_words, clause_words = _words(point), _words(clause)
     about = words | _concept_stems(point)  # a direction may bear on a paired concept ("reduces overfitting")
     for up, down in DIRECTIONS:
         for right, wrong in ((up, down), (down, up)):
@@ -222,7 +236,7 @@ def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool)
     """A negation of the point only bears on a clause that says what the point negates."""
     if not point_negated:
         return True
-    words = tokens(point)
+    words = _words(point)
     negated = {
         stem(w) for i, n in enumerate(words) if _negation(n) for w in words[i + 1 : i + SCOPE + 1]
     } & own
@@ -246,7 +260,7 @@ def _concept_stems(text: str) -> set[str]:
 
 def _governs_a_flip(text: str) -> bool:
     """Whether a negation of `text` has a direction word or a paired concept among the `SCOPE` tokens after it."""
-    words = tokens(text)
+    words = _words(text)
     marked = {w for pair in DIRECTIONS for family in pair for w in family}
     marked |= {w for pair in PAIRED_CONCEPTS for term in pair for w in tokens(term)}
     return any(_negation(n) and marked & set(words[i + 1 : i + SCOPE + 1]) for i, n in enumerate(words))

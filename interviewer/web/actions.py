@@ -177,18 +177,7 @@ class PageActions:
         request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         try:
-            limit = int(time_limit or 0)
-            if limit and not 10 <= limit <= 3600:
-                raise InterviewerError("The time limit must be between 10 and 3600 seconds, or 0 for none.")
-            config = SessionConfig(
-                topics=topics or [],
-                types=[QuestionType(t) for t in types or []],
-                difficulties=[int(d) for d in difficulties or []],
-                num_questions=int(count),
-                max_follow_ups=int(follow_ups),
-                mode=mode,
-                time_limit_seconds=limit if (limit and mode == "exam") else None,
-            )
+            config = setup_config(topics, types, difficulties, count, follow_ups, mode, time_limit)
             notice = ""
             check_text(ask_about or "", "The “Ask me about” text")
             if ask_about.strip():
@@ -373,3 +362,27 @@ class PageActions:
         except InterviewerError:
             return gr.skip()
         return chat_of(snapshot.transcript)
+
+
+def setup_config(
+    topics: list[str] | None,
+    types: list[str] | None,
+    difficulties: list[str] | None,
+    count: float,
+    follow_ups: float,
+    mode: str,
+    time_limit: float | None,
+) -> SessionConfig:
+    """The session the set-up panel's inputs ask for (Start and "Practice what's due" both read them)."""
+    limit = int(time_limit or 0)
+    if limit and not 10 <= limit <= 3600:
+        raise InterviewerError("The time limit must be between 10 and 3600 seconds, or 0 for none.")
+    return SessionConfig(
+        topics=topics or [],
+        types=[QuestionType(t) for t in types or []],
+        difficulties=[int(d) for d in difficulties or []],
+        num_questions=int(count),
+        max_follow_ups=int(follow_ups),
+        mode=mode,
+        time_limit_seconds=limit if (limit and mode == "exam") else None,
+    )

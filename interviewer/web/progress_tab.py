@@ -18,9 +18,8 @@ import gradio as gr
 from interviewer.errors import InterviewerError
 from interviewer.interview.progress import Progress, progress, stored_sessions
 from interviewer.interview.schedule import QuestionSchedule, due_line, due_session, schedules
-from interviewer.models import QuestionType, SessionConfig
 from interviewer.web import progress_views
-from interviewer.web.actions import PageActions
+from interviewer.web.actions import PageActions, setup_config
 from interviewer.web.views import info_notice
 
 CSS = (
@@ -152,18 +151,7 @@ class ProgressActions:
     ) -> tuple[Any, ...]:
         """Start an interview from what is due (the set-up panel's inputs, less "Ask me about")."""
         try:
-            limit = int(time_limit or 0)
-            if limit and not 10 <= limit <= 3600:
-                raise InterviewerError("The time limit must be between 10 and 3600 seconds, or 0 for none.")
-            config = SessionConfig(
-                topics=topics or [],
-                types=[QuestionType(t) for t in types or []],
-                difficulties=[int(d) for d in difficulties or []],
-                num_questions=int(count),
-                max_follow_ups=int(follow_ups),
-                mode=mode,
-                time_limit_seconds=limit if (limit and mode == "exam") else None,
-            )
+            config = setup_config(topics, types, difficulties, count, follow_ups, mode, time_limit)
             report, scheduled = self._measure(request)
             chosen, told = due_session(
                 config, scheduled, self.bank.entries, self.clock(), report.untried_total
