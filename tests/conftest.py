@@ -9,6 +9,7 @@ import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -24,6 +25,11 @@ from interviewer.content.loader import Bank, load_bank
 from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 
 from .openai_server import OpenAIServer
+
+if TYPE_CHECKING:
+    from gradio_client import Client
+
+    from .web_support import Site
 
 ROOT = PROJECT_DIR
 
@@ -114,3 +120,24 @@ def llm_server() -> Iterator[OpenAIServer]:
 def llm(llm_server: OpenAIServer) -> OpenAIServer:
     llm_server.reset()
     return llm_server
+
+
+@pytest.fixture
+def ada(site: Site) -> Client:
+    """Ada, logged in to the test module's `site`: a page with `INTERVIEWER_AUTH` users (tests/web_support.py)."""
+    return site.login("ada")
+
+
+@pytest.fixture
+def grace(site: Site) -> Client:
+    """Grace, logged in to the test module's `site`."""
+    return site.login("grace")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per browser test module (tests/browser_support.py)."""
+    from .browser_support import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -354,5 +354,13 @@ def verdicts(items: list[VerificationItem], confirm: Callable[[VerificationItem]
     )
 
 
+def verdicts_for(
+    received: Received, confirm: Callable[[VerificationItem], bool] = lambda item: True
+) -> Reply:
+    """The verifier's reply to a verification request: its items, each confirmed or not by `confirm` (all, by
+    default), as `verdicts` words it."""
+    return verdicts(read_verification_request(received), confirm)
+
+
 def _lower(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}

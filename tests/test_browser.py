@@ -8,31 +8,17 @@ transcript are written to tests/artifacts/ (ignored by git).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from interviewer.config import PROJECT_DIR
 from interviewer.content.loader import Bank
-from tests.web_server import serve_in_process
+from tests.browser_support import ARTIFACTS, open_history_row, open_page, send, set_number, start
+from tests.web_server import served
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 
 
 @pytest.fixture(scope="module")
@@ -40,66 +26,20 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[
     if url := os.environ.get("INTERVIEWER_BROWSER_URL"):  # drive a page already serving, e.g. from `make run`
         yield url
         return
-    page, url = serve_in_process(tmp_path_factory.mktemp("browser"), embedder)
-    yield url
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), (
-        "Chromium is missing: run `bash .ci/ensure-chromium` (apt-get install -y chromium)."
-    )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with served(tmp_path_factory.mktemp("browser"), embedder) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
-    blocked: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if LOCAL.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    tab = context.new_page()
-    tab.goto(server)
-    expect(tab.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    yield tab
-    context.close()
-    assert blocked == [], f"the page tried to reach the network: {blocked}"
-
-
-def set_number(page: Page, elem_id: str, value: int) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def start(page: Page, questions: int = 2, follow_ups: int = 0) -> None:
-    set_number(page, "iv-count", questions)
-    set_number(page, "iv-follow-ups", follow_ups)
-    page.click("#iv-start")
-    expect(page.locator("#iv-chat")).to_contain_text(f"Question 1 of {questions}", timeout=30_000)
+    with open_page(browser, server) as tab:
+        yield tab
 
 
 def current_entry(page: Page, bank: Bank, number: int, total: int):
     text = page.locator("#iv-chat").inner_text()
     question = text.split(f"Question {number} of {total}: ", 1)[1].splitlines()[0].strip()
     return next(e for e in bank.entries.values() if e.question == question)
-
-
-def send(page: Page, answer: str) -> None:
-    page.locator("#iv-answer textarea").fill(answer)
-    page.click("#iv-send")
 
 
 def bot_messages(page: Page) -> list[str]:
@@ -216,13 +156,6 @@ def test_the_exam_clock_sends_the_typed_answer_when_time_runs_out(page: Page) ->
     report = page.locator("#iv-report")
     expect(report.locator("[data-testid=questions] th", has_text="Time")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "exam-times-up.png"), full_page=True)
-
-
-def open_history_row(page: Page, row: int) -> None:
-    page.get_by_role("tab", name="History").click()
-    table = page.locator("#iv-history")
-    expect(table).to_contain_text("/10", timeout=15_000)
-    table.locator(f"[data-testid=cell-{row}-1]").click()  # the row's score
 
 
 def test_history_rows_open_their_reports(page: Page, bank: Bank) -> None:

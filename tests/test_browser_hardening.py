@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM
-from tests.web_server import serve_in_process
+from tests.browser_support import ARTIFACTS, goto_ready, keep_local, send, shoot
+from tests.web_server import served
 
 pytestmark = pytest.mark.slow
 
@@ -20,39 +20,26 @@ INJECTED = '<h1 id="pwn">Pwned</h1><a id="pwn-link" href="http://example.com">x<
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
-    page, address = serve_in_process(tmp_path_factory.mktemp("hardening-browser"), embedder)
-    yield address
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/ensure-chromium`."
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with served(tmp_path_factory.mktemp("hardening-browser"), embedder) as address:
+        yield address
 
 
 @pytest.fixture(params=[1280, 390], ids=["wide", "phone"])
 def tab(request: pytest.FixtureRequest, browser: Browser, server: str) -> Iterator[tuple[Page, list[str]]]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": request.param, "height": 1000})
-    blocked: list[str] = []
-
-    def only_local(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", only_local)
+    blocked = keep_local(context)  # each test asserts it stayed empty
     page = context.new_page()
     page.width = request.param  # type: ignore[attr-defined]
     yield page, blocked
     context.close()
+
+
+def start_as_set_up(page: Page, url: str) -> None:
+    """Starts an interview with the set-up panel as it opens."""
+    goto_ready(page, url)
+    page.locator("#iv-start").click()
+    expect(page.locator("#iv-chat")).to_contain_text("Question 1", timeout=30_000)
 
 
 def test_html_in_a_session_link_is_not_put_on_the_page(tab: tuple[Page, list[str]], server: str) -> None:
@@ -62,23 +49,17 @@ def test_html_in_a_session_link_is_not_put_on_the_page(tab: tuple[Page, list[str
     expect(notice).to_contain_text("not an interview id", timeout=60_000)
     expect(page.locator("#pwn")).to_have_count(0)
     expect(page.locator("#pwn-link")).to_have_count(0)
-    page.screenshot(path=str(ARTIFACTS / f"hardening-session-link-{page.width}.png"), full_page=True)  # type: ignore[attr-defined]
+    shoot(page, f"hardening-session-link-{page.width}.png")  # type: ignore[attr-defined]
     assert blocked == []
 
 
 def test_an_img_in_an_answer_is_not_loaded_in_the_chat(tab: tuple[Page, list[str]], server: str) -> None:
     page, blocked = tab
-    page.goto(server)
-    expect(page.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    page.locator("#iv-start").click()
-    expect(page.locator("#iv-chat")).to_contain_text("Question 1", timeout=30_000)
-    page.locator("#iv-answer textarea").fill(
-        'Regularisation <img id="pwn-img" src="http://example.com/x.png"> shrinks weights'
-    )
-    page.locator("#iv-send").click()
+    start_as_set_up(page, server)
+    send(page, 'Regularisation <img id="pwn-img" src="http://example.com/x.png"> shrinks weights')
     expect(page.locator("#iv-chat")).to_contain_text("shrinks weights", timeout=60_000)
     expect(page.locator("#iv-chat img[src*='example.com']")).to_have_count(0)
-    page.screenshot(path=str(ARTIFACTS / f"hardening-img-answer-{page.width}.png"), full_page=True)  # type: ignore[attr-defined]
+    shoot(page, f"hardening-img-answer-{page.width}.png")  # type: ignore[attr-defined]
     assert blocked == []
 
 
@@ -86,10 +67,7 @@ def test_half_an_emoji_is_refused_with_the_answer_still_in_the_box(
     tab: tuple[Page, list[str]], server: str
 ) -> None:
     page, blocked = tab
-    page.goto(server)
-    expect(page.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    page.locator("#iv-start").click()
-    expect(page.locator("#iv-chat")).to_contain_text("Question 1", timeout=30_000)
+    start_as_set_up(page, server)
     box = page.locator("#iv-answer textarea")
     box.fill("bias and variance")
     box.evaluate(
@@ -98,14 +76,13 @@ def test_half_an_emoji_is_refused_with_the_answer_still_in_the_box(
     page.locator("#iv-send").click()
     expect(page.locator("#iv-notice")).to_contain_text("not valid text", timeout=30_000)
     assert box.input_value().startswith("bias and variance")
-    page.screenshot(path=str(ARTIFACTS / f"hardening-surrogate-{page.width}.png"), full_page=True)  # type: ignore[attr-defined]
+    shoot(page, f"hardening-surrogate-{page.width}.png")  # type: ignore[attr-defined]
     assert blocked == []
 
 
 def test_html_in_ask_me_about_is_shown_as_text(tab: tuple[Page, list[str]], server: str) -> None:
     page, blocked = tab
-    page.goto(server)
-    expect(page.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
+    goto_ready(page, server)
     page.get_by_label("Ask me about… (optional)").fill(
         '<h1 id="pwn-ask">zzqx</h1><img src="http://example.com/b.png">'
     )
@@ -113,5 +90,5 @@ def test_html_in_ask_me_about_is_shown_as_text(tab: tuple[Page, list[str]], serv
     expect(page.locator("#iv-notice")).to_contain_text('<h1 id="pwn-ask">zzqx</h1>', timeout=30_000)
     expect(page.locator("#pwn-ask")).to_have_count(0)
     expect(page.locator("img[src*='example.com']")).to_have_count(0)
-    page.screenshot(path=str(ARTIFACTS / f"hardening-ask-about-{page.width}.png"), full_page=True)  # type: ignore[attr-defined]
+    shoot(page, f"hardening-ask-about-{page.width}.png")  # type: ignore[attr-defined]
     assert blocked == []

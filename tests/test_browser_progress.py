@@ -14,39 +14,16 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interviewer.content.loader import Bank
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, LOCAL
-from tests.web_server import TOPICS, serve_in_process
+from tests.browser_support import open_page, shoot
+from tests.web_server import TOPICS, served
+from tests.web_support import play
 
 pytestmark = pytest.mark.slow
 
 SHOTS = Path("/tmp/shots/progress")
-POOR = "I think it has something to do with the data, but I am not sure."
-
-
-def texts(chat: list[dict[str, Any]]) -> list[str]:
-    return [
-        "".join(p.get("text", "") for p in m["content"])
-        if isinstance(m["content"], list)
-        else str(m["content"])
-        for m in chat
-    ]
-
-
-def play(client: Client, bank: Bank, topic: str, answers: list[str]) -> list[str]:
-    """A study session on `topic`, each answer "good" (the reference answer) or "poor"; the questions asked."""
-    out = client.predict([topic], [], [], len(answers), 0, "study", 0, "", api_name="/start")
-    session_id, questions = out[0], []
-    for kind in answers:
-        question = next(t for t in reversed(texts(out[1])) if t.startswith("Question ")).split(": ", 1)[1]
-        entry = next(e for e in bank.entries.values() if e.question == question)
-        questions.append(question)
-        out = client.predict(
-            session_id, entry.reference_answer if kind == "good" else POOR, api_name="/answer"
-        )
-    return questions
 
 
 @pytest.fixture(scope="module")
@@ -55,51 +32,21 @@ def server(
 ) -> Iterator[tuple[str, set[str]]]:
     """The page, with three sessions played: the first topic from poor to good, and the second topic twice.
     Yields its address and the questions due: answered poorly, and not well since."""
-    page, url = serve_in_process(tmp_path_factory.mktemp("browser-progress"), embedder)
-    client = Client(url, verbose=False)
-    poor = play(client, bank, TOPICS[0], ["poor", "poor"])
-    play(client, bank, TOPICS[1], ["good"])
-    good = play(client, bank, TOPICS[0], ["good", "good"])  # may ask a poor one again, and so take it off
-    play(client, bank, TOPICS[1], ["good"])
-    yield url, set(poor) - set(good)
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with served(tmp_path_factory.mktemp("browser-progress"), embedder) as url:
+        client = Client(url, verbose=False)
+        poor = play(client, bank, ["poor", "poor"], topic=TOPICS[0])
+        play(client, bank, ["good"], topic=TOPICS[1])
+        # This one may ask a poor one again, and so take it off.
+        good = play(client, bank, ["good", "good"], topic=TOPICS[0])
+        play(client, bank, ["good"], topic=TOPICS[1])
+        yield url, {e.question for e in poor} - {e.question for e in good}
 
 
 @pytest.fixture(params=[(1280, 1000), (390, 844)], ids=["desktop", "phone"])
 def page(request: pytest.FixtureRequest, browser: Browser, server: tuple[str, set[str]]) -> Iterator[Page]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    blocked: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if LOCAL.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    tab = context.new_page()
-    tab.goto(server[0])
-    expect(tab.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    yield tab
-    context.close()
-    assert blocked == [], f"the page tried to reach the network: {blocked}"
-
-
-def shoot(page: Page, name: str) -> None:
-    for folder in (ARTIFACTS, SHOTS):
-        page.screenshot(path=str(folder / name), full_page=True)
+    with open_page(browser, server[0], width=width, height=height) as tab:
+        yield tab
 
 
 def test_the_progress_tab_plots_each_topic_and_practises_what_is_due(
@@ -111,7 +58,7 @@ def test_the_progress_tab_plots_each_topic_and_practises_what_is_due(
     assert due_count >= 1
     noun = "question is" if due_count == 1 else "questions are"
     expect(page.locator("#iv-due-line")).to_contain_text(f"{due_count} {noun} due for practice")
-    shoot(page, f"setup-due-{size}.png")
+    shoot(page, f"setup-due-{size}.png", also=SHOTS)
 
     page.get_by_role("tab", name="Progress").click()
     summary = page.locator("#iv-progress-summary")
@@ -132,7 +79,7 @@ def test_the_progress_tab_plots_each_topic_and_practises_what_is_due(
     expect(page.locator("#iv-progress-untried")).to_contain_text("Never tried")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # nothing sticks out
     chart.scroll_into_view_if_needed()
-    shoot(page, f"progress-{size}.png")
+    shoot(page, f"progress-{size}.png", also=SHOTS)
 
     page.click("#iv-progress-practice-due")
     chat = page.locator("#iv-chat")
@@ -142,4 +89,4 @@ def test_the_progress_tab_plots_each_topic_and_practises_what_is_due(
     expect(page.locator("#iv-notice")).to_contain_text("Practising what's due")
     page.click("#iv-end")
     expect(page.locator("#iv-report")).to_contain_text("Overall score", timeout=30_000)
-    shoot(page, f"practice-due-{size}.png")
+    shoot(page, f"practice-due-{size}.png", also=SHOTS)

@@ -13,11 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interviewer.content.loader import Bank
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, LOCAL, open_history_row, send, set_number
-from tests.web_server import serve_in_process
+from tests.browser_support import (
+    ARTIFACTS,
+    PRECISION_AND_RECALL,
+    open_history_row,
+    open_page,
+    send,
+    shoot,
+    start,
+)
+from tests.web_server import served
 
 pytestmark = pytest.mark.slow
 
@@ -32,65 +40,23 @@ BETTER = (
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
-    page, address = serve_in_process(tmp_path_factory.mktemp("retry-browser"), embedder)
-    yield address
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/ensure-chromium`."
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with served(tmp_path_factory.mktemp("retry-browser"), embedder) as address:
+        yield address
 
 
 @pytest.fixture
 def page(browser: Browser, url: str) -> Iterator[Page]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    blocked: list[str] = []
-    dialogs: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if LOCAL.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    tab = context.new_page()
-
-    def refuse(dialog: Dialog) -> None:  # an alert() from an answer's text would land here
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    tab.on("dialog", refuse)
-    tab.goto(url)
-    expect(tab.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    yield tab
-    context.close()
-    assert blocked == [], f"the page tried to reach the network: {blocked}"
-    assert dialogs == [], f"text from an answer ran as script: {dialogs}"
+    with open_page(browser, url, refuse_dialogs=True) as tab:  # an alert() from an answer's text fails
+        yield tab
 
 
 def shot(page: Page, name: str) -> None:
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, SHOTS / name)
+    shoot(page, name, also=SHOTS)
 
 
 def start_on_precision(page: Page) -> None:
-    set_number(page, "iv-count", 1)
-    set_number(page, "iv-follow-ups", 0)
-    page.locator("textarea[placeholder^='e.g. regularisation']").fill("precision and recall")
-    page.click("#iv-start")
-    expect(page.locator("#iv-chat")).to_contain_text(
-        "Question 1 of 1: What is the difference between precision and recall?", timeout=30_000
-    )
+    start(page, 1, 0, about="precision and recall", first=PRECISION_AND_RECALL)
 
 
 def test_try_again_from_the_card_shows_the_diff_at_desktop_and_phone_size(page: Page, bank: Bank) -> None:

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interviewer.content.loader import Bank
+from tests.browser_support import ARTIFACTS, PRECISION_AND_RECALL, open_page, send, start
 from tests.openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, LOCAL, send, set_number
-from tests.web_server import serve_in_process
+from tests.web_server import served
 
 pytestmark = pytest.mark.slow
 
@@ -45,79 +45,40 @@ WATCH_WHY = """
 
 @pytest.fixture(scope="module")
 def offline_url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
-    page, url = serve_in_process(tmp_path_factory.mktemp("why-offline"), embedder)
-    yield url
-    page.close()
+    with served(tmp_path_factory.mktemp("why-offline"), embedder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def llm_url(
     tmp_path_factory: pytest.TempPathFactory, embedder: Any, llm_server: OpenAIServer
 ) -> Iterator[str]:
-    page, url = serve_in_process(
+    with served(
         tmp_path_factory.mktemp("why-llm"),
         embedder,
         OPENAI_BASE_URL=llm_server.url,
         llm_model="test-model",
         llm_timeout=10,
-    )
-    yield url
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Chromium is missing: run `bash .ci/ensure-chromium`."
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser: Browser, url: str) -> Iterator[Page]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    blocked: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if LOCAL.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    tab = context.new_page()
-    tab.goto(url)
-    expect(tab.locator("#iv-status")).to_contain_text("Grading is ready", timeout=60_000)
-    yield tab
-    context.close()
-    assert blocked == [], f"the page tried to reach the network: {blocked}"
+    ) as url:
+        yield url
 
 
 @pytest.fixture
 def offline_page(browser: Browser, offline_url: str) -> Iterator[Page]:
-    yield from open_page(browser, offline_url)
+    with open_page(browser, offline_url) as page:
+        yield page
 
 
 @pytest.fixture
 def llm_page(browser: Browser, llm_url: str, llm: OpenAIServer) -> Iterator[Page]:
-    yield from open_page(browser, llm_url)
+    with open_page(browser, llm_url) as page:
+        yield page
 
 
 def start_on_precision_and_recall(page: Page, mode: str = "study") -> None:
     """One question, chosen by "Ask me about…": precision-vs-recall; one follow-up, so the interview goes on."""
-    if mode == "exam":
-        page.locator("#iv-mode label", has_text="exam").click()
-    set_number(page, "iv-count", 1)
-    set_number(page, "iv-follow-ups", 1)
-    page.locator("textarea[placeholder^='e.g. regularisation']").fill(
-        "the difference between precision and recall"
-    )
-    page.click("#iv-start")
-    expect(page.locator("#iv-chat")).to_contain_text(
-        "Question 1 of 1: What is the difference between precision and recall?", timeout=30_000
-    )
+    about = "the difference between precision and recall"
+    start(page, 1, 1, mode=mode, about=about, first=PRECISION_AND_RECALL)
 
 
 def ask_why(page: Page, question: str = "") -> None:

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .cli_support import SCRIPT, run
 from .conftest import ROOT
-
-SCRIPT = str(Path(sys.executable).parent / "interviewer")
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +27,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
     environment.update({"INTERVIEWER_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"})
     return environment
-
-
-def run(
-    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [SCRIPT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300, cwd=cwd or ROOT
-    )
 
 
 def test_index_counts_then_is_idempotent(env, bank) -> None:

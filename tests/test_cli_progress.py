@@ -4,45 +4,24 @@ directory with a two-topic bank: terminal sessions are saved in the same store a
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from interviewer.interview.storage import SessionStore
-from tests.web_server import TOPICS, small_bank
-
-from .conftest import ROOT
+from tests.cli_support import console_env, run
+from tests.web_server import TOPICS
 
 pytestmark = pytest.mark.slow
 
-SCRIPT = str(Path(sys.executable).parent / "interviewer")
 POOR = "I am not sure, something about the data.\n.\n"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("cli-progress")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
-    environment.update(
-        {
-            "INTERVIEWER_DATA_DIR": str(root / "data"),
-            "INTERVIEWER_BANK_DIR": str(small_bank(root)),
-            "HF_HUB_OFFLINE": "1",
-            "NO_COLOR": "1",
-            "COLUMNS": "300",  # no question wrapped across lines
-        }
-    )
-    return environment
-
-
-def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [SCRIPT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
+    """Wide enough that no question is wrapped across lines."""
+    return console_env(tmp_path_factory.mktemp("cli-progress"), columns=300)
 
 
 def asked(out: str) -> list[str]:

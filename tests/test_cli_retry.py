@@ -5,15 +5,13 @@ refusal in a running exam. Output goes to a pipe with NO_COLOR, so the word diff
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
 from interviewer.content.loader import Bank
 from interviewer.interview.storage import SessionStore
-from tests.test_cli import run
-from tests.web_server import small_bank
+from tests.cli_support import console_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -28,17 +26,7 @@ BETTER = (
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
     """A fresh History each test, and a two-topic bank so the index builds in seconds."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
-    environment.update(
-        {
-            "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
-            "INTERVIEWER_BANK_DIR": str(small_bank(tmp_path)),
-            "HF_HUB_OFFLINE": "1",
-            "NO_COLOR": "1",
-            "COLUMNS": "100",
-        }
-    )
-    return environment
+    return console_env(tmp_path, columns=100)
 
 
 def test_retry_after_the_interview_then_retry_by_id_against_history(env, tmp_path, bank: Bank) -> None:
@@ -76,17 +64,7 @@ def test_retry_after_the_interview_then_retry_by_id_against_history(env, tmp_pat
 
 
 def test_retry_during_an_interview_goes_back_to_the_open_question(env, tmp_path) -> None:
-    args = [
-        "practice",
-        "--topic",
-        "evaluation-metrics",
-        "--questions",
-        "2",
-        "--follow-ups",
-        "0",
-        "--seed",
-        "2",
-    ]
+    args = "practice --topic evaluation-metrics --questions 2 --follow-ups 0 --seed 2".split()
     result = run(env, *args, stdin=f"{POOR}\n.\n/retry\n{BETTER}\n.\n/end\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -100,17 +78,7 @@ def test_retry_during_an_interview_goes_back_to_the_open_question(env, tmp_path)
 
 
 def test_retry_is_refused_in_a_running_exam_and_an_unknown_id_says_how_to_list_them(env, tmp_path) -> None:
-    args = [
-        "practice",
-        "--mode",
-        "exam",
-        "--topic",
-        "evaluation-metrics",
-        "--questions",
-        "2",
-        "--follow-ups",
-        "0",
-    ]
+    args = "practice --mode exam --topic evaluation-metrics --questions 2 --follow-ups 0".split()
     result = run(env, *args, stdin=f"{POOR}\n.\n/retry\n/end\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Try again opens once this exam has ended" in " ".join(result.stdout.split())

@@ -225,3 +225,18 @@ def test_stop_meaning_halt_is_not_a_negation() -> None:
     point = "On non-convex losses gradient descent may stop at a local minimum or saddle point."
     answer = "On a non-convex loss it can get stuck in a local minimum or a saddle point."
     assert find_swap(point, [answer]) is None
+
+
+def test_a_concept_exchanged_about_the_subject_asked_is_a_swap() -> None:
+    point = "Q-learning is off-policy because its target uses the greedy next action rather than the action taken."
+    others = ["Deep Q-Networks replace the Q-learning table with a neural network and a target network."]
+    answer = [
+        "Because the target uses the action the agent takes next, Q-learning is on-policy, unlike SARSA, which "
+        "uses the greedy max and is therefore off-policy.",
+        "It learns the values of the exploratory policy it follows rather than the optimal one.",
+    ]
+    asked = {"q", "learn"}  # "Explain Q-learning."
+    swap = find_swap(point, answer, others, asked=asked)
+    assert swap is not None and (swap.said, swap.meant) == ("on-policy", "off-policy")
+    right = ["Q-learning is off-policy, since its target uses the greedy next action rather than the one taken."]
+    assert find_swap(point, right, others, asked=asked) is None

@@ -22,6 +22,7 @@ from gradio_client.exceptions import ValidationError
 from interviewer.content.loader import Bank
 from interviewer.interview.storage import SessionStore
 from tests.web_server import TOPICS, serve_in_process
+from tests.web_support import asked_entry, start, texts
 
 pytestmark = pytest.mark.slow
 
@@ -43,36 +44,6 @@ def web(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Pag
 @pytest.fixture
 def client(web: Page) -> Client:
     return Client(web.url, verbose=False)
-
-
-def texts(chat: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for message in chat:
-        content = message["content"]
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
-        out.append(str(content))
-    return out
-
-
-def start(client: Client, *, mode: str = "study", count: int = 2, follow_ups: int = 0, **kw: Any) -> tuple:
-    return client.predict(
-        kw.get("topics", [TOPICS[0]]),
-        [],
-        [],
-        count,
-        follow_ups,
-        mode,
-        kw.get("time_limit", 0),
-        kw.get("ask_about", ""),
-        api_name="/start",
-    )
-
-
-def asked_entry(bank: Bank, chat: list[dict[str, Any]]):
-    """The bank entry of the last question in the chat ("Question n of m: ...")."""
-    question = next(t for t in reversed(texts(chat)) if t.startswith("Question ")).split(": ", 1)[1]
-    return next(e for e in bank.entries.values() if e.question == question)
 
 
 def test_study_session_shows_score_cards_and_ends_with_a_report_and_downloads(

@@ -31,57 +31,21 @@ from interviewer.web.actions import PageActions, WarmUp
 from interviewer.web.views import EXAM_HELD
 from interviewer.web.visitors import OWNER_COOKIE
 from tests.test_web_storage import make_services
-from tests.web_server import TOPICS, serve_in_process, wait_until_ready
+from tests.web_server import TOPICS, serve_in_process
+from tests.web_support import USERS, Site, asked_entry, site_with_users, start, texts
 
 pytestmark = pytest.mark.slow
 
-ADA, GRACE = ("ada", "lovelace"), ("grace", "hopper")
 NOT_YOURS = "No interview of yours has the id"
 COMMANDS = ("/skip", "/hint", "/repeat", "/dont_know", "/reveal", "/end")
 
 
-class Site:
-    def __init__(self, page: gr.Blocks, url: str, root: Path):
-        self.page, self.url, self.root = page, url, root
-        self.store = SessionStore(root / "data" / "sessions.sqlite3")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Site]:
-    """The page with two users."""
-    root = tmp_path_factory.mktemp("owners")
-    page, url = serve_in_process(root, embedder, auth="ada:lovelace,grace:hopper")
-    wait_until_ready(url, auth=ADA)
-    yield Site(page, url, root)
-    page.close()
-
-
-@pytest.fixture
-def ada(site: Site) -> Client:
-    return Client(site.url, verbose=False, auth=ADA)
-
-
-@pytest.fixture
-def grace(site: Site) -> Client:
-    return Client(site.url, verbose=False, auth=GRACE)
-
-
-def texts(chat: list[dict[str, Any]]) -> list[str]:
-    return [
-        "".join(p.get("text", "") for p in m["content"])
-        if isinstance(m["content"], list)
-        else str(m["content"])
-        for m in chat
-    ]
-
-
-def start(client: Client, *, mode: str = "study", count: int = 2, follow_ups: int = 0) -> tuple:
-    return client.predict([TOPICS[0]], [], [], count, follow_ups, mode, 0, "", api_name="/start")
-
-
-def asked_entry(bank: Bank, chat: list[dict[str, Any]]):
-    question = next(t for t in reversed(texts(chat)) if t.startswith("Question ")).split(": ", 1)[1]
-    return next(e for e in bank.entries.values() if e.question == question)
+    """The page with two users (the `ada` and `grace` fixtures in conftest.py log in to it)."""
+    two = {user: USERS[user] for user in ("ada", "grace")}
+    with site_with_users(tmp_path_factory.mktemp("owners"), embedder, two) as served:
+        yield served
 
 
 def listed(client: Client) -> dict[str, str]:
@@ -254,7 +218,7 @@ def test_in_chromium_the_page_remembers_its_browser_and_asks_before_deleting(
     from the first sees it all, and Delete asks before it deletes."""
     from playwright.sync_api import BrowserContext, expect, sync_playwright
 
-    from tests.test_browser import ARGS, CHROMIUM, LOCAL
+    from tests.browser_support import ARGS, CHROMIUM, LOCAL
 
     assert CHROMIUM.exists(), (
         "Chromium is missing: run `bash .ci/ensure-chromium` (apt-get install -y chromium)."

@@ -15,62 +15,26 @@ import pytest
 from gradio_client import Client
 
 from interviewer.content.loader import Bank
-from tests.web_server import TOPICS, serve_in_process, wait_until_ready
+from tests.web_server import TOPICS
+from tests.web_support import USERS, Site, play, site_with_users, start, texts
 
 pytestmark = pytest.mark.slow
 
-USERS = {"ada": "lovelace", "grace": "hopper", "alan": "turing", "edsger": "dijkstra"}
-POOR = "I think it has something to do with the data, but I am not sure."
-
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
-    auth = ",".join(f"{user}:{password}" for user, password in USERS.items())
-    page, url = serve_in_process(tmp_path_factory.mktemp("progress"), embedder, auth=auth)
-    wait_until_ready(url, auth=("ada", USERS["ada"]))
-    yield url
-    page.close()
-
-
-def login(url: str, user: str) -> Client:
-    return Client(url, verbose=False, auth=(user, USERS[user]))
-
-
-def texts(chat: list[dict[str, Any]]) -> list[str]:
-    return [
-        "".join(p.get("text", "") for p in m["content"])
-        if isinstance(m["content"], list)
-        else str(m["content"])
-        for m in chat
-    ]
-
-
-def start(client: Client, count: int = 2, api_name: str = "/start") -> tuple:
-    return client.predict([TOPICS[0]], [], [], count, 0, "study", 0, "", api_name=api_name)
-
-
-def asked(bank: Bank, chat: list[dict[str, Any]]):
-    question = next(t for t in reversed(texts(chat)) if t.startswith("Question ")).split(": ", 1)[1]
-    return next(e for e in bank.entries.values() if e.question == question)
+def site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Site]:
+    with site_with_users(tmp_path_factory.mktemp("progress"), embedder, USERS) as served:
+        yield served
 
 
 def session(client: Client, bank: Bank, answers: list[str]) -> list[tuple[str, str]]:
     """One study session on the first topic; each answer is "good" (the reference answer) or "poor". Returns
     the (entry id, question) asked, in order."""
-    out = start(client, count=len(answers))
-    session_id, seen = out[0], []
-    for kind in answers:
-        entry = asked(bank, out[1])
-        seen.append((entry.id, entry.question))
-        out = client.predict(
-            session_id, entry.reference_answer if kind == "good" else POOR, api_name="/answer"
-        )
-    assert texts(out[1])[-1].startswith("That's the end of the interview")
-    return seen
+    return [(entry.id, entry.question) for entry in play(client, bank, answers)]
 
 
-def test_progress_across_three_sessions(site: str, bank: Bank) -> None:
-    ada = login(site, "ada")
+def test_progress_across_three_sessions(site: Site, bank: Bank) -> None:
+    ada = site.login("ada")
     last: dict[str, str] = {}  # question -> how its latest answer went
     for answers in (["poor", "poor"], ["poor", "good"], ["good", "good"]):
         for (_, question), kind in zip(session(ada, bank, answers), answers, strict=True):
@@ -92,8 +56,8 @@ def test_progress_across_three_sessions(site: str, bank: Bank) -> None:
     assert sorted(due_now) == sorted(q for q, kind in last.items() if kind == "poor")
 
 
-def test_a_poor_answer_is_due_and_practice_whats_due_starts_with_it(site: str, bank: Bank) -> None:
-    alan = login(site, "alan")
+def test_a_poor_answer_is_due_and_practice_whats_due_starts_with_it(site: Site, bank: Bank) -> None:
+    alan = site.login("alan")
     assert "come back here" in alan.predict(api_name="/due_line")  # nothing practised yet
     (poor, _), (_, good_question) = session(alan, bank, ["poor", "good"])
 
@@ -113,9 +77,9 @@ def test_a_poor_answer_is_due_and_practice_whats_due_starts_with_it(site: str, b
     assert alan.predict(api_name="/due_line").startswith("Nothing is due now: the next question comes back")
 
 
-def test_a_second_user_sees_none_of_the_first_users_progress(site: str, bank: Bank) -> None:
-    session(login(site, "edsger"), bank, ["poor"])
-    grace = login(site, "grace")
+def test_a_second_user_sees_none_of_the_first_users_progress(site: Site, bank: Bank) -> None:
+    session(site.login("edsger"), bank, ["poor"])
+    grace = site.login("grace")
     summary, chart, due_list, missed, untried = grace.predict(api_name="/progress")
     assert summary.startswith("**No practice yet.**") and "Nothing is due yet" in summary
     assert chart == due_list == missed == untried == ""

@@ -8,8 +8,8 @@ import pytest
 
 from interviewer.content.loader import Bank
 from interviewer.interview.storage import SessionStore
-from tests.test_web_client import asked_entry, start, texts
 from tests.web_server import ServerProcess, wait_until_ready
+from tests.web_support import asked_entry, start, texts
 
 pytestmark = pytest.mark.slow
 

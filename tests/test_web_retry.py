@@ -13,17 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 import pytest
 from gradio_client import Client
 
 from interviewer.content.loader import Bank
-from interviewer.interview.storage import SessionStore
-from tests.web_server import serve_in_process, wait_until_ready
+from tests.web_support import USERS, Site, site_with_users, start, texts
 
 pytestmark = pytest.mark.slow
 
-ADA, GRACE = ("ada", "lovelace"), ("grace", "hopper")
 QUESTION = "precision-vs-recall"
 POOR = "Precision is about <b>positives</b>."
 BETTER = (
@@ -37,44 +34,18 @@ def untouched(output: Any) -> bool:
     return isinstance(output, dict) and output.get("__type__") == "update"
 
 
-class Site:
-    def __init__(self, page: gr.Blocks, url: str, root: Path):
-        self.page, self.url = page, url
-        self.store = SessionStore(root / "data" / "sessions.sqlite3")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("retry")
-    page, url = serve_in_process(root, embedder, auth="ada:lovelace,grace:hopper")
-    wait_until_ready(url, auth=ADA)
-    yield Site(page, url, root)
-    page.close()
-
-
-@pytest.fixture
-def ada(site: Site) -> Client:
-    return Client(site.url, verbose=False, auth=ADA)
-
-
-@pytest.fixture
-def grace(site: Site) -> Client:
-    return Client(site.url, verbose=False, auth=GRACE)
-
-
-def texts(chat: list[dict[str, Any]]) -> list[str]:
-    return [
-        "".join(p.get("text", "") for p in m["content"])
-        if isinstance(m["content"], list)
-        else str(m["content"])
-        for m in chat
-    ]
+    """The page with two users (the `ada` and `grace` fixtures in conftest.py log in to it)."""
+    two = {user: USERS[user] for user in ("ada", "grace")}
+    with site_with_users(tmp_path_factory.mktemp("retry"), embedder, two) as served:
+        yield served
 
 
 def start_on_precision(client: Client, mode: str = "study", count: int = 1) -> tuple:
     """An interview whose first question is precision-vs-recall ("Ask me about" finds it alone)."""
     topics = ["evaluation-metrics"]
-    out = client.predict(topics, [], [], count, 0, mode, 0, "precision and recall", api_name="/start")
+    out = start(client, topics=topics, count=count, mode=mode, ask_about="precision and recall")
     assert texts(out[1])[0].startswith(
         "Question 1 of 1: What is the difference between precision and recall?"
     )

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -62,6 +64,14 @@ def serve_in_process(root: Path, embedder: Embedder, **settings: object) -> tupl
     if "auth" not in settings:
         wait_until_ready(url)
     return page, url
+
+
+@contextmanager
+def served(root: Path, embedder: Embedder, **settings: object) -> Iterator[str]:
+    """`serve_in_process` for a `with` block or a fixture: the page's address, and the page closed after."""
+    page, url = serve_in_process(root, embedder, **settings)
+    yield url
+    page.close()
 
 
 def wait_until_ready(url: str, auth: tuple[str, str] | None = None, timeout: float = 180) -> Client:

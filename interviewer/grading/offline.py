@@ -142,7 +142,9 @@ class OfflineGrader(Grader):
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
         if self.t.check_swaps:
             own = [s.text for s in sentence_spans(reference.reference_answer)]
-            found += _swapped_points(points, [spans[i].text for i in creditable], own, results, credits)
+            asked = question_stems(reference.question)
+            texts = [spans[i].text for i in creditable]
+            found += _swapped_points(points, texts, own, asked, results, credits)
         clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
@@ -468,6 +470,7 @@ def _swapped_points(
     points: list[KeyPoint],
     texts: list[str],
     reference: list[str],
+    asked: set[str],
     results: list[KeyPointResult],
     credits: list[float],
 ) -> list[MisconceptionFound]:
@@ -481,8 +484,8 @@ def _swapped_points(
             continue
         others = [p.text for p in points if p is not point]
         negations = bool(point.contrasts)
-        swap = find_swap(point.text, texts, others, negations=negations)
-        if swap is None or find_swap(point.text, reference, others, negations=negations):
+        swap = find_swap(point.text, texts, others, negations=negations, asked=asked)
+        if swap is None or find_swap(point.text, reference, others, negations=negations, asked=asked):
             continue
         if any(w.evidence == swap.clause for w in wrong):  # one clause is one wrong claim
             continue

@@ -23,7 +23,7 @@ has the concept backwards. The check is lexical and narrow on purpose:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
@@ -109,6 +109,7 @@ STOPS = frozenset("stop stops stopped".split())
 # After these, "stop" means halting, not preventing: "stop at a local minimum", "stops when it converges".
 HALTS = frozenset("at when once after before if early improving changing training there here".split())
 
+CONCEPT_WORDS = frozenset(w for pair in PAIRED_CONCEPTS for term in pair for w in tokens(term))
 # Pronouns that stand for the subject of an answer's claims.
 PRONOUNS = frozenset("it they this these".split())
 # A clause shares at least this many of the key point's own content words before it counts as making the point
@@ -171,16 +172,22 @@ def _negation(token: str) -> bool:
 
 
 def _marked(
-    words: list[str], is_mark: Callable[[str], bool], own: set[str], before: int = SCOPE
+    words: list[str],
+    is_mark: Callable[[str], bool],
+    own: set[str],
+    before: int = SCOPE,
+    same: Collection[str] = (),
 ) -> list[str]:
     """The marks (direction words or negations) of `words` with one of the `own` stems at most `before` tokens
-    before it or `SCOPE` tokens after it (not the mark itself: "stop adding trees" does not bear on "early
-    stopping")."""
+    before it or `SCOPE` tokens after it. The mark itself counts only if it is one of `same`, the point's own
+    marks ("rather" for "rather"): "stop adding trees" does not bear on the point's "early stopping"."""
     stems = [stem(w) for w in words]
     return [
         word
         for i, word in enumerate(words)
-        if is_mark(word) and own & set(stems[max(0, i - before) : i] + stems[i + 1 : i + SCOPE + 1])
+        if is_mark(word)
+        and own
+        & set(stems[max(0, i - before) : i] + stems[i + 1 : i + SCOPE + 1] + [stems[i]] * (word in same))
     ]
 
 
@@ -220,7 +227,10 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
     # Only simple statements are read for negation: two negations in one ("not important unless standardised")
     # are beyond a word check.
     point_negations = sum(map(_negation, point_words))
-    clause_negations = _marked(clause_words, _negation, own, before=0)  # a negation bears on what follows it
+    # A negation bears on what follows it.
+    clause_negations = _marked(
+        clause_words, _negation, own, before=0, same=set(filter(_negation, point_words))
+    )
     simple = negations and point_negations <= 1 and sum(map(_negation, clause_words)) <= 1
     if (
         simple
@@ -243,19 +253,36 @@ def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool)
     return bool(negated & content_stems(clause))
 
 
-def _stands_for_subject(point: str, clause: str) -> bool:
-    """Whether a pronoun of `clause` ("it increases overfitting") stands where the point's subject, its first
-    content word ("Dropout"), is missing: in an answer to one question, "it" is nearly always what is asked
-    about."""
+def _named(terms: list[str], text: str) -> int:
+    return sum(_has(term, text) for term in terms)
+
+
+def _subject_shared(point: str, clause: str, counted: set[str], named: Collection[str]) -> int:
+    """1 when `clause` names the point's subject, its first content word ("Q-learning is on-policy" for
+    "Q-learning is off-policy"), or a pronoun stands for it ("it increases overfitting" for "Dropout ... reduces
+    overfitting"), and the count of shared words (`counted`: the stems counted) does not hold it already. Other
+    key points share the subject, so it is not one of the point's own words; but a claim about it is about the
+    point. A subject named counts only when it is among the `named` stems, what the question asks about (the
+    first content word of a point is not always its subject: "Class weights ..."). In an answer to one
+    question, "it" is nearly always what is asked about."""
     subject = next((w for w in tokens(point) if w not in STOPWORDS), None)
-    if subject is None or subject in tokens(clause):
-        return False
+    if subject is None:
+        return 0
+    if subject in tokens(clause):
+        # A subject that is itself a paired concept ("L1 penalises ...") is what a swap exchanges, not a word the
+        # two share.
+        return int(stem(subject) in named and stem(subject) not in counted and subject not in CONCEPT_WORDS)
     # Only a pronoun that opens the clause or one of its comma-separated parts is read as its subject.
-    return any(words[0] in PRONOUNS for part in clause.split(",") if (words := tokens(part)))
+    return int(any(words[0] in PRONOUNS for part in clause.split(",") if (words := tokens(part))))
 
 
 def _concept_stems(text: str) -> set[str]:
-    return {stem(w) for pair in PAIRED_CONCEPTS for term in pair if _has(term, text) for w in tokens(term)}
+    return {stem(w) for term in _concepts(text) for w in tokens(term)}
+
+
+def _concepts(text: str) -> list[str]:
+    """The paired concepts `text` names ("off-policy", "overfitting")."""
+    return [term for pair in PAIRED_CONCEPTS for term in pair if _has(term, text)]
 
 
 def _governs_a_flip(text: str) -> bool:
@@ -277,17 +304,23 @@ def _reverses(flips: list[Swap], point: str, clause: str) -> bool:
 
 
 def find_swap(
-    point: str, spans: list[str], other_points: Sequence[str] = (), *, negations: bool = True
+    point: str,
+    spans: list[str],
+    other_points: Sequence[str] = (),
+    *,
+    negations: bool = True,
+    asked: Collection[str] = frozenset(),
 ) -> Swap | None:
     """The clause of the answer (its `spans`) that states `point` backwards, unless a clause that states it the
     right way round shares at least as many of its words. Only the point's own words count (not those it shares
     with `other_points`): "Type I is rejecting a true null" says nothing about the point "Type II is failing to
     reject a false null", though it shares "reject" and "null" with it. With `negations` off, a negation added
-    or lost is not read as a reversal."""
+    or lost is not read as a reversal. `asked`, the stems of the question, says which subjects count as shared
+    when a clause names them (`_subject_shared`)."""
     parts = split_clauses(point)
     if len(parts) > 1:
         # "L1 penalises absolute weights while L2 penalises squared ones": each half on its own.
-        halves = (find_swap(part, spans, other_points, negations=negations) for part in parts)
+        halves = (find_swap(part, spans, other_points, negations=negations, asked=asked) for part in parts)
         return next((swap for swap in halves if swap is not None), None)
     clauses = [c for span in spans for c in split_clauses(span)]
     others = set().union(*(content_stems(p) for p in other_points))
@@ -295,7 +328,7 @@ def find_swap(
     marks |= {stem(w) for pair in DIRECTIONS for family in pair for w in family}
     words = content_stems(point) - marks
     own = words - others
-    concepts = _concept_stems(point)
+    concepts = _concepts(point)
     point_words = set(tokens(point))
     directions = [family for pair in DIRECTIONS for family in pair if family & point_words]
     best: tuple[int, bool, Swap] | None = None
@@ -307,9 +340,14 @@ def find_swap(
             # Stating the point's direction the right way needs a word of its direction ("lowers overfitting"
             # for "reduces overfitting"), not only its other words ("dropout removes units").
             if all(family & set(tokens(clause)) for family in directions):
-                said_right = len(words & stems) + len(concepts & stems) + _stands_for_subject(point, clause)
-                right[True] = max(right[True], said_right)
-            right[False] = max(right[False], len(own & stems))
+                said_right = len(words & stems) + _named(concepts, clause)
+                right[True] = max(right[True], said_right + _subject_shared(point, clause, words & stems, ()))
+            # Its subject counts only beside its paired concept: "Q-learning is off-policy" states the point,
+            # "it follows a policy" does not (but "class weights ... on the rare class" may, by its own words).
+            subject = 0
+            if not concepts or _named(concepts, clause):
+                subject = _subject_shared(point, clause, own & stems, asked if concepts else ())
+            right[False] = max(right[False], len(own & stems) + subject)
             continue
         # A reversed direction is about the point's whole claim ("the smallest margin" for "maximises the
         # margin"), so all its words count, even those other key points share; swaps and negations count only
@@ -317,8 +355,14 @@ def find_swap(
         directional = all(f.kind == "direction" for f in flips)
         # The word governing an exchanged concept ("reduces") is shared too, though it may be a direction word.
         # So is a paired concept that both keep ("increases overfitting" for "reduces overfitting").
-        shared = len((words if directional else own) & stems) + any(f.kind == "governed" for f in flips)
-        shared += directional * len(concepts & stems) + _stands_for_subject(point, clause)
+        counted = (words if directional else own) & stems
+        shared = (
+            len(counted) + any(f.kind == "governed" for f in flips) + directional * _named(concepts, clause)
+        )
+        # A subject named counts only for an exchanged concept ("Q-learning is on-policy"): the first content
+        # word of a point is not always its subject ("each coefficient can no longer be interpreted").
+        exchanged = any(f.kind in ("concept", "governed") for f in flips)
+        shared += _subject_shared(point, clause, counted, asked if exchanged else ())
         if shared >= MIN_SHARED_WORDS and (best is None or shared > best[0]):
             best = (shared, directional, flips[0])
     return best[2] if best is not None and best[0] > right[best[1]] else None
