@@ -175,8 +175,8 @@ def untried_list(report: Progress) -> str:
     )
     if not left:
         return '<div class="iv-progress"><h4>Never tried</h4><p>You have tried every question in the bank.</p></div>'
-    items = [
-        f"<li><b>{esc(u.topic)}</b>: {u.untried} of {u.total}"
+    items = {
+        u.topic: f"<li><b>{esc(u.topic)}</b>: {u.untried} of {u.total}"
         + (
             f' <span class="iv-muted">e.g. {"; ".join(f"“{esc(q)}”" for q in u.examples)}</span>'
             if u.examples
@@ -184,8 +184,17 @@ def untried_list(report: Progress) -> str:
         )
         + "</li>"
         for u in left
-    ]
+    }
+    near = "".join(item for topic, item in items.items() if topic in practised_topics)
+    # The topics not practised yet fold away: with the whole bank listed, a phone scrolls for pages.
+    rest = [item for topic, item in items.items() if topic not in practised_topics]
+    folded = (
+        f"<details><summary>{len(rest)} topic{'s' if len(rest) != 1 else ''} you have not practised yet</summary>"
+        f"<ul>{''.join(rest)}</ul></details>"
+        if rest
+        else ""
+    )
     return (
         f'<div class="iv-progress"><h4>Never tried: {report.untried_total} questions</h4>'
-        f"<ul>{''.join(items)}</ul></div>"
+        f"{f'<ul>{near}</ul>' if near else ''}{folded}</div>"
     )
