@@ -238,5 +238,7 @@ def test_a_concept_exchanged_about_the_subject_asked_is_a_swap() -> None:
     asked = {"q", "learn"}  # "Explain Q-learning."
     swap = find_swap(point, answer, others, asked=asked)
     assert swap is not None and (swap.said, swap.meant) == ("on-policy", "off-policy")
-    right = ["Q-learning is off-policy, since its target uses the greedy next action rather than the one taken."]
+    right = [
+        "Q-learning is off-policy, since its target uses the greedy next action rather than the one taken."
+    ]
     assert find_swap(point, right, others, asked=asked) is None
