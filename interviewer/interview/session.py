@@ -96,7 +96,7 @@ class Session:
         self.transcript = Transcript(
             session_id=session_id or new_session_id(),
             config=config,
-            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            started_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         )
         self._state: policy.PolicyState | None = None
         self._target: KeyPointResult | None = None  # the key point the pending follow-up asks about
@@ -313,7 +313,7 @@ class Session:
         if move.kind == "finish":
             self._target = None
             self.transcript.finished = True
-            self.transcript.ended_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self.transcript.ended_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             return [
                 Turn(
                     role="interviewer",
