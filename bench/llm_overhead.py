@@ -9,7 +9,8 @@ from the answered turns.
 
 The scripted grader credits key point 1 with the answer's first sentence and key point 3, in part, with its
 last, and asks for a follow-up on key point 2; where the offline reading doubts a credited point, the
-verification call is made (the scripted verifier confirms every claim). So some turns grade with two calls and
+verification call is made (the scripted verifier confirms every claim and says no to the decoy among them,
+a misconception of the question). So some turns grade with two calls and
 then ask the bank's probe as written (the turn's budget of two calls is spent), and others grade with one call
 and have the LLM word the follow-up. Each kind of call is reported with its prompt size (characters of the
 messages, and of the JSON Schema sent with it; tokens are estimated at 4 characters each, since no tokeniser
@@ -25,6 +26,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,12 +75,15 @@ class TimedVerifier(ClaimVerifier):
 
     spent = 0.0
 
-    def confirmed(self, claims: list[Claim]) -> set[int]:
+    def confirmed(self, claims: list[Claim], wrong: Sequence[str] = ()) -> set[int]:
         started = time.perf_counter()
         try:
-            return super().confirmed(claims)
+            return super().confirmed(claims, wrong)
         finally:
             self.spent += time.perf_counter() - started
+
+
+WRONG: set[str] = set()  # every misconception in the bank: the decoys the verifier is shown
 
 
 def responder(received: Received) -> Reply:
@@ -87,7 +92,7 @@ def responder(received: Received) -> Reply:
             content="Your first sentence made the main point; the trade-offs were missing, so say more."
         )
     if received.kind == "verify":
-        return verdicts(read_verification_request(received), lambda item: True)
+        return verdicts(read_verification_request(received), lambda item: item.key_point not in WRONG)
     if received.kind != "grade":
         return Reply.json({"question": "Building on that, what would change if the data were imbalanced?"})
     request = read_grading_request(received)
@@ -121,6 +126,7 @@ def main() -> None:
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     bank = load_bank(settings.bank_dir, settings.rubrics_dir)
+    WRONG.update(m.text for e in bank.entries.values() for m in e.misconceptions)
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm up"])
     entries = sorted(
@@ -241,7 +247,10 @@ def main() -> None:
         )
     items = [r.prompt.count("### Item ") for r in server.chat_requests if r.kind == "verify"]
     if items:
-        print(f"  items per verification call mean {statistics.mean(items):.2f}, max {max(items)}")
+        print(
+            f"  items per verification call mean {statistics.mean(items):.2f}, max {max(items)} "
+            f"(decoys included); verdicts discarded (a decoy confirmed) {verifier.distrusted}"
+        )
     print('"Why did I lose points?", asked once after each first answer (not part of the turns above)')
     print(f"  questions asked           {len(why_calls)}")
     print(f"  LLM calls per question    mean {statistics.mean(why_calls):.2f}, max {max(why_calls)}")

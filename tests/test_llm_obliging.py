@@ -10,15 +10,14 @@ through the real `openai` client:
   careful lenient one, which quotes each sentence only for the key point it is most similar to;
 - an honest one: the credit written beside each answer, every criterion at level 1 (weak) or 3 (strong).
 
-Claims the offline reading of a quote doubts go to the verification call (`grading/verification.py`), answered
-by an honest verifier (it confirms exactly the credit written beside each answer) or by a fooled one (it
-confirms everything it is asked).
+Claims the offline reading of a quote doubts go to the verification call (`grading/verification.py`), with a
+decoy among them (a quoted clause paired with one of the question's misconceptions), answered by an honest
+verifier (it confirms exactly the credit written beside each answer, so it says no to the decoy) or by a fooled
+one (it confirms everything it is asked, the decoy too, so none of its verdicts stands).
 
-Nothing the obliging models say, with an honest verifier, and nothing the every-point one says, with a fooled
-verifier too, may lift an answer more than 1 point above the honest model's grade of it. The nearest-point
-model with a fooled verifier is the limit the code cannot close (the verifier's word is all that separates a
-vague sentence from a correct one in words of its own): there no attack may add more than a point. The checks
-may cost the honest model's grades of strong answers nothing.
+Nothing either obliging model says, with either verifier, may lift an answer more than 1 point above the honest
+model's grade of it, and no attack may add more than a point over the same answer alone. The checks may cost
+the honest model's grades of strong answers nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ def true_claim(bank: Bank) -> Callable[[VerificationItem], bool]:
 
 
 def fooled(item: VerificationItem) -> bool:
-    """A verifier that confirms every claim it is asked about."""
+    """A verifier that confirms every claim it is asked about, decoys included."""
     return True
 
 
@@ -210,10 +209,12 @@ def test_an_obliging_model_lifts_no_answer_more_than_a_point_above_the_honest_gr
 
     largest = max(lifts)
     mean = statistics.mean(lift for lift, *_ in lifts)
+    distrusted = grader.verifier.distrusted if grader.verifier else 0
     print(
         f"\n{style}, {verifier}: {len(lifts)} answers: largest lift {largest[0]} ({largest[1:]}), "
         f"mean lift {mean:.2f}, over 1: {sum(row[0] > 1 for row in lifts)}; "
-        f"with a verification call: {sum(c == 2 for c in calls)}; "
+        f"with a verification call: {sum(c == 2 for c in calls)}, its verdicts discarded (a decoy "
+        f"confirmed): {distrusted}; "
         f"largest lift of an attack over the same answer alone: {max(over_the_unattacked)[0]}"
     )
     if unchecked_lifts:
@@ -224,10 +225,9 @@ def test_an_obliging_model_lifts_no_answer_more_than_a_point_above_the_honest_gr
     assert len(lifts) >= 300
     if style == "nearest point":
         assert any(c == 2 for c in calls), "the verifier must be asked, or this test proves nothing about it"
-    if style == "nearest point" and verifier == "fooled verifier":
-        assert [row for row in over_the_unattacked if row[0] > 1] == []
-    else:
-        assert [row for row in lifts if row[0] > 1] == []
+        assert distrusted == (sum(c == 2 for c in calls) if verifier == "fooled verifier" else 0)
+    assert [row for row in over_the_unattacked if row[0] > 1] == []
+    assert [row for row in lifts if row[0] > 1] == []
 
 
 def test_the_checks_cost_honest_grades_of_strong_answers_nothing(bank, embedder, server) -> None:

@@ -10,7 +10,15 @@ import pytest
 
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
-from interviewer.grading.verification import Claim, QuoteReading, worth_verifying
+from interviewer.grading.verification import (
+    DECOY,
+    STANDING_DECOYS,
+    Claim,
+    ClaimVerifier,
+    QuoteReading,
+    with_decoys,
+    worth_verifying,
+)
 from interviewer.interview.follow_ups import LLMFollowUps
 from interviewer.interview.session import Session
 from interviewer.llm.chat_model import OpenAIChatModel
@@ -54,13 +62,22 @@ def rubric(bank, entry):
     return bank.rubric_for(entry.type, entry.rubric)
 
 
+@pytest.fixture
+def real(entry):
+    """An honest verifier, as far as these tests need one: it confirms every claim about the entry's key points
+    and says no to every decoy (a wrong statement paired with a real clause)."""
+    points = {p.text for p in entry.key_points}
+    return lambda item: item.key_point in points
+
+
 def grader(url: str, embedder, **options) -> LLMGrader:
     chat = OpenAIChatModel("test-model", base_url=url, timeout=5, retries=0, backoff=0.01)
     return LLMGrader(chat, OfflineGrader(embedder), **options)
 
 
 def each_sentence_for_its_point(received: Received, confirm=lambda item: True) -> Reply:
-    """A grading model that credits key point n with sentence n; a verifier that confirms what `confirm` says."""
+    """A grading model that credits key point n with sentence n; a verifier that confirms what `confirm` says
+    (everything, decoys included, by default)."""
     if received.kind == "verify":
         return verdicts_for(received, confirm)
     request = read_grading_request(received)
@@ -69,10 +86,10 @@ def each_sentence_for_its_point(received: Received, confirm=lambda item: True) -
 
 
 def test_one_call_verifies_every_doubted_point_and_sees_only_the_point_and_its_clause(
-    llm, embedder, entry, reference, rubric
+    llm, embedder, entry, reference, rubric, real
 ) -> None:
     answer = " ".join([*SENTENCES[:2], ASIDE, *SENTENCES[2:]])
-    llm.responder = each_sentence_for_its_point
+    llm.responder = lambda r: each_sentence_for_its_point(r, real)
     grade = grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric)
 
     assert grade.grader == "llm" and grade.llm_calls == 2
@@ -82,31 +99,35 @@ def test_one_call_verifies_every_doubted_point_and_sees_only_the_point_and_its_c
     assert (grading.kind, verifying.kind) == ("grade", "verify")
     assert verifying.body and verifying.body["response_format"]["json_schema"]["name"] == "ClaimVerdicts"
     items = read_verification_request(verifying)
-    # Sentence 3 makes its point by the offline reading alone; the other four are asked about, in one call.
-    assert [(i.key_point, i.clause) for i in items] == [
+    # Sentence 3 makes its point by the offline reading alone; the other four are asked about, in one call,
+    # with one decoy among them: a misconception of the question paired with one of the four clauses.
+    assert [(i.key_point, i.clause) for i in items if real(i)] == [
         (entry.key_points[n].text, SENTENCES[n]) for n in (0, 1, 3, 4)
     ]
+    [decoy] = [i for i in items if not real(i)]
+    assert decoy.key_point in [m.text for m in entry.misconceptions]
+    assert decoy.clause in [SENTENCES[n] for n in (0, 1, 3, 4)] and decoy.status == "covered"
     prompt = verifying.prompt
     for absent in [ASIDE, SENTENCES[2], entry.question, entry.reference_answer, entry.key_points[2].text]:
         assert absent not in prompt
     # Every clause between the same fresh markers, and the instructions again after the last one.
     [code] = set(re.findall(r"<<<CLAUSE ([0-9a-f]{16})>>>", prompt))
     again = prompt[prompt.rindex("## Instructions, again") :]
-    assert prompt.count(f"<<<END CLAUSE {code}>>>") == 4 + again.count(f"<<<END CLAUSE {code}>>>") == 5
+    assert prompt.count(f"<<<END CLAUSE {code}>>>") == 5 + again.count(f"<<<END CLAUSE {code}>>>") == 6
 
 
 def test_a_point_the_verifier_does_not_confirm_keeps_the_offline_reading(
-    llm, embedder, entry, reference, rubric
+    llm, embedder, entry, reference, rubric, real
 ) -> None:
     answer = " ".join(SENTENCES)
     recall_point = entry.key_points[1].text
-    llm.responder = lambda r: each_sentence_for_its_point(r, lambda item: item.key_point != recall_point)
+    llm.responder = lambda r: each_sentence_for_its_point(r, lambda i: real(i) and i.key_point != recall_point)
     grade = grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric)
 
     assert [k.status for k in grade.key_points] == ["covered", "missing", "covered", "covered", "covered"]
     assert "unsupported_evidence" in grade.flags
     assert "1 key point(s) the grader credited are not made by the words it quoted" in grade.feedback.summary
-    llm.reset(lambda r: each_sentence_for_its_point(r))
+    llm.reset(lambda r: each_sentence_for_its_point(r, real))
     assert grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric).score > grade.score + 1
 
 
@@ -158,8 +179,8 @@ def test_an_instruction_inside_a_quoted_clause_stays_between_its_markers(
     )
     grade = grader(llm.url, embedder).grade(reference, clause, rubric)
 
-    [item] = read_verification_request(llm.chat_requests[1])
-    assert item.clause == clause  # read from between the real markers, forged one included
+    items = read_verification_request(llm.chat_requests[1])
+    assert [i.clause for i in items] == [clause, clause]  # the item and its decoy, forged marker included
     assert grade.key_points[0].status == "missing"
 
 
@@ -181,7 +202,7 @@ def test_a_failed_verification_call_keeps_the_grade_and_the_offline_reading(
 
 
 def test_verdicts_missing_an_item_are_asked_for_again_once_with_the_error(
-    llm, embedder, reference, rubric
+    llm, embedder, reference, rubric, real
 ) -> None:
     asked = 0
 
@@ -191,7 +212,7 @@ def test_verdicts_missing_an_item_are_asked_for_again_once_with_the_error(
             return each_sentence_for_its_point(received)
         asked += 1
         items = read_verification_request(received)
-        return verdicts(items[1:] if asked == 1 else items, lambda item: True)
+        return verdicts(items[1:] if asked == 1 else items, real)
 
     llm.responder = respond
     grade = grader(llm.url, embedder, cap_margin=10).grade(reference, " ".join(SENTENCES), rubric)
@@ -222,14 +243,14 @@ def test_what_is_put_to_the_verifier_is_bounded_without_it() -> None:
 
 
 def test_a_turn_that_verified_asks_the_follow_up_as_written_in_the_bank(
-    llm, bank, embedder, fake_embedder, entry
+    llm, bank, embedder, fake_embedder, entry, real
 ) -> None:
     """Two LLM calls per answered turn at most: grading with verification spends both."""
     chat = OpenAIChatModel("test-model", base_url=llm.url, timeout=5, retries=0)
 
     def respond(received: Received) -> Reply:
         if received.kind == "verify":
-            return verdicts_for(received)
+            return verdicts_for(received, real)
         if received.kind == "follow_up":
             return Reply.json({"question": "A question worded by the LLM?"})
         points = {1: ("covered", SENTENCES[0])}
@@ -252,3 +273,47 @@ def test_a_turn_that_verified_asks_the_follow_up_as_written_in_the_bank(
     assert [r.kind for r in llm.chat_requests] == ["grade", "verify"]
     assert turns[-1].kind == "follow_up" and turns[-1].text == entry.key_points[2].probe
     assert turns[0].grade is not None and turns[0].grade.key_points[0].status == "covered"
+
+
+def test_a_verifier_that_confirms_a_decoy_has_its_verdicts_discarded(
+    llm, embedder, entry, reference, rubric, real
+) -> None:
+    """Every verification call holds a decoy: a real clause paired with one of the question's misconceptions.
+    A verifier that confirms it is not reading, so none of its verdicts stands: the doubted points keep the
+    offline reading, as when the call fails. An honest verifier says no to the decoy and its verdicts stand."""
+    answer = " ".join(SENTENCES)
+    llm.responder = lambda r: each_sentence_for_its_point(r, real)
+    honest = grader(llm.url, embedder, cap_margin=10)
+    kept = honest.grade(reference, answer, rubric)
+    llm.reset(each_sentence_for_its_point)  # confirms everything, the decoy included
+    fooled = grader(llm.url, embedder, cap_margin=10)
+    discarded = fooled.grade(reference, answer, rubric)
+    llm.reset(each_sentence_for_its_point)
+    unverified = grader(llm.url, embedder, cap_margin=10, verify=False).grade(reference, answer, rubric)
+
+    assert kept.score == 10.0 and [k.status for k in kept.key_points] == ["covered"] * 5
+    assert isinstance(honest.verifier, ClaimVerifier) and honest.verifier.distrusted == 0
+    assert isinstance(fooled.verifier, ClaimVerifier) and fooled.verifier.distrusted == 1
+    assert discarded.llm_calls == 2 and discarded.score == unverified.score < kept.score - 1
+    assert [k.status for k in discarded.key_points] == [k.status for k in unverified.key_points]
+    # Confirming only the decoy is no better.
+    llm.reset(lambda r: each_sentence_for_its_point(r, lambda item: not real(item)))
+    assert grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric).score == unverified.score
+
+
+def test_decoys_are_wrong_statements_paired_with_a_real_clause(entry) -> None:
+    claims = [
+        Claim(1, entry.key_points[0].text, SENTENCES[0], "covered"),
+        Claim(2, entry.key_points[1].text, SENTENCES[1], "partial"),
+    ]
+    wrong = [m.text for m in entry.misconceptions]
+    items = with_decoys(claims, wrong)
+    assert items == with_decoys(claims, wrong), "the same claims get the same items"
+    assert [i for i in items if i.number != DECOY] == claims
+    [decoy] = [i for i in items if i.number == DECOY]
+    assert decoy.point in wrong
+    assert (decoy.clause, decoy.status) in [(c.clause, c.status) for c in claims]
+    # A question without misconceptions (an ad hoc one) gets a wrong statement about ML in general.
+    [standing] = [i for i in with_decoys(claims, []) if i.number == DECOY]
+    assert standing.point in STANDING_DECOYS
+

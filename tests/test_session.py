@@ -12,6 +12,7 @@ from interviewer.errors import AnswerRejectedError, InterviewerError
 from interviewer.grading.grader import Grader
 from interviewer.interview import policy, report
 from interviewer.interview import session as session_module
+from interviewer.interview.explanation import explain, latest_graded_answer
 from interviewer.interview.follow_ups import LLMFollowUps, ProbeFollowUps
 from interviewer.interview.session import Session, feedback_text, is_practice
 from interviewer.models import (
@@ -166,6 +167,56 @@ def test_scripted_candidate_goes_through_every_move(bank, store) -> None:
     assert [q["entry_id"] for q in data["questions"]] == ids
     with pytest.raises(InterviewerError, match="has ended"):
         session.answer("too late")
+
+
+def test_each_hint_lowers_the_questions_maximum_and_the_feedback_says_by_how_much(bank, store) -> None:
+    entry = bank.get("precision-vs-recall")
+    session = _session(
+        bank, store, ScriptedGrader(["c" * len(entry.key_points)]), [entry.id], max_follow_ups=0
+    )
+    session.start()
+    assert session.command("hint")[0].text.endswith(
+        "_1 hint taken: this question's maximum score is now 9/10._"
+    )
+    assert "maximum score is now 8/10" in session.command("hint")[0].text
+    feedback = session.answer("A full answer.")[0].text  # graded 10 by the script
+    assert feedback.startswith("**Score: 8/10** (offline grader).")
+    assert (
+        "_You took 2 hints, so this question's maximum is 8/10 (2 points off). Your answer itself graded 10/10._"
+        in feedback
+    )
+    record = session.transcript.questions[0]
+    assert record.score == 8 and record.main_grade is not None and record.main_grade.score == 10
+    assert report.question_status(record) == "8/10, 2 hints (maximum 8)"
+    assert "8/10, 2 hints (maximum 8)" in report.to_markdown(session.transcript)
+    graded = latest_graded_answer(session.transcript, bank)
+    assert graded is not None and explain(graded).startswith(
+        "**Why 8/10.** Graded by the offline grader. You took 2 hints, so this question's maximum is 8/10"
+    )
+
+
+def test_a_hint_after_the_answer_caps_the_score_and_hints_that_give_nothing_cost_nothing(bank, store) -> None:
+    entry = bank.get("precision-vs-recall")
+    probes = sum(1 for k in entry.key_points if k.probe)
+    session = _session(
+        bank, store, ScriptedGrader(["c" * len(entry.key_points)]), [entry.id], max_follow_ups=0
+    )
+    session.start()
+    record = session.transcript.questions[0]
+    for _ in range(1 + probes):
+        session.command("hint")
+    assert session.command("hint")[0].text == session_module.NO_MORE_HINTS
+    assert record.hints == 1 + probes and session_module.score_cap(record) == 10 - (1 + probes)
+    other = _session(bank, store, ScriptedGrader(["ccccm"]), [entry.id], max_follow_ups=1)
+    other.start()
+    assert other.answer("All but the lightest point.")[-1].kind == "follow_up"
+    first = other.transcript.questions[0]
+    assert first.score == 9.2
+    other.command("hint")  # to help with the follow-up: the question's maximum is now 9
+    assert first.score == 9
+    other.reveal()
+    other.command("hint")  # after the reveal: closed, costs nothing
+    assert session_module.hints_taken(first) == 1
 
 
 def test_exam_mode_gives_no_feedback_until_the_end(bank, store) -> None:

@@ -224,6 +224,29 @@ def test_a_password_is_required_when_configured(tmp_path: Path, embedder: Any) -
         page.close()
 
 
+def test_the_hint_cap(client: Client, bank: Bank) -> None:
+    out = start(client, count=1)
+    session_id, entry = out[0], asked_entry(bank, out[1])
+    out = client.predict(session_id, api_name="/hint")
+    assert texts(out[1])[-1].endswith("_1 hint taken: this question's maximum score is now 9/10._")
+    out = client.predict(session_id, api_name="/hint")
+    assert texts(out[1])[-1].endswith("_2 hints taken: this question's maximum score is now 8/10._")
+    out = client.predict(session_id, entry.reference_answer, api_name="/answer")  # graded above 8 on its own
+    feedback = texts(out[1])[-2]
+    assert feedback.startswith("**Score: 8/10** (offline grader).")
+    assert (
+        "You took 2 hints, so this question's maximum is 8/10 (2 points off). Your answer itself graded"
+        in feedback
+    )
+    card = out[4]
+    assert 'class="iv-score">8/10<' in card
+    assert "You took 2 hints, so this question&#39;s maximum is 8/10 (2 points off)." in card
+    report = out[5]
+    rows = re.findall(r"<tr><td>1</td><td>.*?</td><td>.*?</td><td>(.*?)</td></tr>", report)
+    assert rows == ["8/10, 2 hints (maximum 8)"]
+    assert texts(out[1])[-1].endswith("Your overall score is 8.0/10.")
+
+
 def test_reveal_then_answer_is_practice_and_not_counted(client: Client, bank: Bank) -> None:
     out = start(client, count=2, follow_ups=1)
     session_id = out[0]

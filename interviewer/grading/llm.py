@@ -285,7 +285,7 @@ class LLMGrader(Grader):
         # quotes each sentence for its nearest point, this took the largest lift from 5.1 to 3.2).
         trying = GradeFlag.INJECTION in baseline.flags
         asked = [] if trying else worth_verifying(doubted, standing, readings, reference.question)
-        confirmed = self._verify(asked)
+        confirmed = self._verify(asked, [m.text for m in reference.misconceptions])
         for claim in doubted:
             if claim.number in confirmed:
                 continue
@@ -309,13 +309,14 @@ class LLMGrader(Grader):
         ]
         return results, withdrawn, int(bool(asked) and self.verifier is not None)
 
-    def _verify(self, claims: list[Claim]) -> set[int]:
+    def _verify(self, claims: list[Claim], wrong: list[str]) -> set[int]:
         """The key point numbers whose claims the verification call confirmed; none when it could not be made
-        (the doubted points then keep the offline reading, and the grade stands)."""
+        or the verifier confirmed a decoy made from `wrong` (the doubted points then keep the offline reading,
+        and the grade stands)."""
         if not claims or self.verifier is None:
             return set()
         try:
-            return self.verifier.confirmed(claims)
+            return self.verifier.confirmed(claims, wrong)
         except LLMError as exc:
             log.warning(
                 "Verification call failed, doubted key points keep the offline reading: the LLM endpoint %s",

@@ -31,6 +31,10 @@ there only the verifier's own judgement stands between a vague sentence and a co
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
@@ -59,7 +63,25 @@ TRACE_MIN_RECALL = 0.15
 # clause lifted weak answers by up to 2.3 over the honest grade (tests/test_llm_obliging.py).
 MAX_POINTS_PER_CLAUSE = 2
 
+# Decoys (control items) put into every verification call, among the real items and worded like them: a quoted
+# clause paired with a statement it does not make, one of the question's misconceptions (wrong statements on the
+# same subject, so a verifier swayed by topical vagueness confirms them too). A verifier that confirms a decoy is
+# not reading: none of its verdicts in that call stands, and every doubted point keeps the offline reading (as
+# when the call fails). With the nearest-point model and a verifier that says yes to everything, this took the
+# largest lift over the honest grade from 3.2 to {AFTER} (tests/test_llm_obliging.py).
+DECOYS_PER_CALL = 1
+# Decoys for a question with no misconceptions listed (an ad hoc question): wrong statements about ML in general.
+STANDING_DECOYS = (
+    "A model that fits its training data perfectly will do just as well on new data.",
+    "Adding more features always makes a model more accurate on unseen data.",
+    "Accuracy is the right metric for any classifier, however rare the positive class.",
+    "Gradient descent always finds the global minimum of any loss function.",
+)
+DECOY = 0  # the key point number a decoy item carries
+
 RANK: dict[KeyPointStatus, int] = {"missing": 0, "partial": 1, "covered": 2}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,7 +96,7 @@ class QuoteReading:
 class Claim:
     """A grading model's claim that a clause it quoted makes a key point (fully: covered; in part: partial)."""
 
-    number: int  # the key point's number, from 1
+    number: int  # the key point's number, from 1 (`DECOY` for a decoy: `point` is then a wrong statement)
     point: str
     clause: str
     status: KeyPointStatus
@@ -151,16 +173,42 @@ class ClaimVerifier:
 
     def __init__(self, chat: ChatModel):
         self.chat = chat
+        self.distrusted = 0  # calls whose verdicts were discarded: the verifier confirmed a decoy
 
-    def confirmed(self, claims: list[Claim]) -> set[int]:
-        """The key point numbers whose claim the model confirmed. Raises `LLMError` when no usable reply comes."""
+    def confirmed(self, claims: list[Claim], wrong: Sequence[str] = ()) -> set[int]:
+        """The key point numbers whose claim the model confirmed; none if it confirmed a decoy (`with_decoys`,
+        drawn from `wrong`: the question's misconceptions). Raises `LLMError` when no usable reply comes."""
         if not claims:
             return set()
+        items = with_decoys(claims, wrong)
         reply = self.chat.parse(
-            verification_messages(claims), ClaimVerdicts, check=lambda v: check_verdicts(v, len(claims))
+            verification_messages(items), ClaimVerdicts, check=lambda v: check_verdicts(v, len(items))
         )
-        yes = {v.item for v in reply.verdicts if v.verdict == "yes"}
-        return {claim.number for item, claim in enumerate(claims, start=1) if item in yes}
+        yes = [items[v.item - 1] for v in reply.verdicts if v.verdict == "yes"]
+        if any(item.number == DECOY for item in yes):
+            self.distrusted += 1
+            log.warning("The verifier confirmed a decoy: its verdicts are discarded, doubted points keep the offline reading.")
+            return set()
+        return {item.number for item in yes}
+
+
+def with_decoys(claims: list[Claim], wrong: Sequence[str], count: int = DECOYS_PER_CALL) -> list[Claim]:
+    """The items of a verification call: the claims, in order, with `count` decoys put in at random places.
+    A decoy pairs the clause of a claim (and its wording, "fully" or "in part") with a wrong statement the
+    clause cannot honestly make: one of `wrong` (the question's misconceptions), else of `STANDING_DECOYS`;
+    never a key point asked about. (Not another key point of the question either: a clause may honestly make
+    a point it was not quoted for; misconceptions are wrong, so the clause cannot.) Seeded by
+    the claims, so the same claims always get the same items."""
+    points = {c.point for c in claims}
+    statements = [s for s in dict.fromkeys(wrong) if s.strip() and s not in points]
+    statements = statements or [s for s in STANDING_DECOYS if s not in points]
+    seed = "\n".join(f"{c.number}\t{c.status}\t{c.point}\t{c.clause}" for c in claims)
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    items = list(claims)
+    for statement in rng.sample(statements, min(count, len(statements))):
+        paired = rng.choice(claims)
+        items.insert(rng.randint(0, len(items)), Claim(DECOY, statement, paired.clause, paired.status))
+    return items
 
 
 def check_verdicts(verdicts: ClaimVerdicts, n_items: int) -> None:

@@ -19,6 +19,7 @@ from interviewer.content.loader import Bank
 from interviewer.grading.alignment import question_stems
 from interviewer.grading.offline import OfflineThresholds
 from interviewer.interview.report import AnswerKind, answer_kinds
+from interviewer.interview.session import hint_note
 from interviewer.models import (
     STOPS_GRADING,
     Grade,
@@ -74,6 +75,7 @@ class GradedAnswer:
     reference_answer: str | None  # None when the entry has left the bank since
     misconceptions: tuple[Misconception, ...] = ()
     withheld: bool = False  # an exam still running: no score, reference, key points or corrections
+    hint_note: str = ""  # what the hints taken on the question cost (a main answer's)
 
     @property
     def key(self) -> tuple[int, int, bool]:
@@ -105,6 +107,7 @@ def latest_graded_answer(transcript: Transcript, bank: Bank) -> GradedAnswer | N
             reference_answer=entry.reference_answer if entry else None,
             misconceptions=tuple(entry.misconceptions) if entry else (),
             withheld=transcript.config.mode == "exam" and not transcript.finished,
+            hint_note=hint_note(record, turn.grade.score) if kinds[index] == "main" else "",
         )
     return None
 
@@ -168,6 +171,9 @@ def _headline(graded: GradedAnswer) -> str:
         )
     if graded.kind == "practice":
         return f"**Why {grade.score:g}/10 (practice, not counted).** Graded by {grader}."
+    if graded.hint_note:
+        shown = min(grade.score, graded.question_score)
+        return f"**Why {shown:g}/10.** Graded by {grader}. {graded.hint_note}"
     return f"**Why {grade.score:g}/10.** Graded by {grader}."
 
 

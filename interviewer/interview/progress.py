@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 
 from interviewer.errors import SessionNotFoundError
-from interviewer.interview.session import SessionSnapshot, recovered_points
+from interviewer.interview.session import SessionSnapshot, hints_taken, recovered_points
 from interviewer.interview.storage import SessionStore
 from interviewer.models import BankEntry, QuestionRecord, Transcript
 
@@ -152,7 +152,7 @@ def tried_in(snapshot: SessionSnapshot) -> list[TriedQuestion]:
                 at=start + timedelta(seconds=spent),
                 score=record.score,
                 answered=main is not None,
-                hints=max(0, record.hints - int(record.revealed)),
+                hints=hints_taken(record),
                 revealed=record.revealed,
                 key_points=[k.text for k in main.key_points] if main else [],
                 missed=[k.text for k in main.key_points if k.status != "covered" and k.text not in recovered]

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from interviewer.interview.doubts import listed_flags, unsure_note
 from interviewer.interview.scorecard import CSS, render_html
-from interviewer.interview.session import closed_at
+from interviewer.interview.session import closed_at, hints_taken, score_cap
 from interviewer.models import Grade, KeyPointResult, QuestionRecord, Transcript, Turn
 
 
@@ -108,6 +108,8 @@ def question_status(record: QuestionRecord, is_open: bool = False) -> str:
     if is_open and record.main_grade is None and not record.revealed:
         return "not answered yet"
     score = f"{record.score:g}/10"
+    if taken := hints_taken(record):
+        score += f", {taken} hint{'s' if taken > 1 else ''} (maximum {score_cap(record):g})"
     return f"{score}, answer revealed" if record.revealed else score
 
 

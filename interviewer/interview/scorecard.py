@@ -160,10 +160,14 @@ def score_card(
     *,
     kind: str = "main",
     question_score: float | None = None,
+    hint_note: str = "",
 ) -> str:
     """The full card shown after an answer in study mode. `kind` is what the answer was: the question's main
     answer, a follow-up's (graded on one key point: the card's big number is then `question_score`, the
-    question's score after it) or practice after the reveal (not counted)."""
+    question's score after it) or practice after the reveal (not counted). `hint_note` says what the hints
+    taken cost; a main answer's card then shows the question's score, at most the maximum they left."""
+    if kind == "main" and hint_note and question_score is None:
+        raise ValueError("a card with a hint note needs the question's score")
     if kind == "follow_up" and question_score is None:
         raise ValueError("a follow-up's card needs the question's score")
     return render_html(
@@ -175,4 +179,5 @@ def score_card(
         flags=", ".join(listed_flags(grade)),
         kind=kind,
         question_score=question_score,
+        hint_note=hint_note,
     )

@@ -38,6 +38,7 @@ from interviewer.models import (
 from interviewer.retrieval.store import QuestionFilter, QuestionStore
 
 FOLLOW_UP_CREDIT = 0.5  # a key point recovered only after a prompt earns half its share
+HINT_COST = 1.0  # each hint taken lowers the question's maximum score by this many points
 # LLM calls one answered turn may make: grading takes one or two (the second verifies doubted evidence), and a
 # follow-up is worded by the LLM only while one is left; else the bank's probe is asked as written.
 LLM_CALLS_PER_TURN = 2
@@ -165,8 +166,12 @@ class Session:
             else:
                 record.follow_up_grades.append(grade)
             record.score = question_score(record)
-            headline = "" if self._target is None else follow_up_headline(grade, record.score)
-            feedback = feedback_text(grade, headline=headline)
+            if self._target is None:
+                note = hint_note(record, grade.score)
+                headline = f"**Score: {record.score:g}/10**" if note else ""
+            else:
+                note, headline = "", follow_up_headline(grade, record.score)
+            feedback = feedback_text(grade, headline=headline, note=note)
             self._state, move = policy.after_answer(self._state, self._main_grade_with_follow_ups(record))
         turns = [self._say("feedback", feedback, grade=grade)] if self.config.mode == "study" else []
         spent = grade.llm_calls
@@ -350,13 +355,25 @@ class Session:
             self._start_clock(new_question=False)
             return [self._say("follow_up", question, key_point=move.key_point.text)]
         if move.kind == "hint":
-            self._record().hints += 1
-            return [self._say("hint", hint_text(entry, move.hint_level))]
+            return [self._say("hint", self._give_hint(entry, move.hint_level))]
         asked = entry.question
         if self._target is not None:
             follow_ups = [t.text for t in self._record().turns if t.kind == "follow_up"]
             asked = follow_ups[-1] if follow_ups else self._target.probe or entry.question
         return [self._say("repeat", self.follow_ups.reword(asked))]
+
+    def _give_hint(self, entry: BankEntry, level: int) -> str:
+        """The hint at `level`, counted against the question's maximum score (a hint after the reveal, or
+        "no more hints", costs nothing), with what it costs."""
+        record = self._record()
+        hint = hint_text(entry, level)
+        if hint == NO_MORE_HINTS or record.revealed:
+            return hint
+        record.hints += 1
+        if record.main_grade is not None:
+            record.score = question_score(record)
+        taken = hints_taken(record)
+        return f"{hint}\n\n_{_count(taken, 'hint')} taken: this question's maximum score is now {score_cap(record):g}/10._"
 
     @staticmethod
     def _follow_up_reference(entry: BankEntry, target: KeyPointResult) -> Reference:
@@ -423,8 +440,38 @@ def recovered_points(record: QuestionRecord) -> set[str]:
     return {k.text for g in record.follow_up_grades for k in g.key_points if k.status == "covered"}
 
 
+def hints_taken(record: QuestionRecord) -> int:
+    """Hints given on the question, not counting the reveal."""
+    return max(0, record.hints - int(record.revealed))
+
+
+def score_cap(record: QuestionRecord) -> float:
+    """The most the question can score: 10, less `HINT_COST` for each hint taken."""
+    return max(0.0, 10.0 - HINT_COST * hints_taken(record))
+
+
+def hint_note(record: QuestionRecord, answer_score: float) -> str:
+    """What the hints taken on a question cost, said beside its score; '' when none were taken."""
+    taken = hints_taken(record)
+    if not taken:
+        return ""
+    cost = HINT_COST * taken
+    note = (
+        f"You took {_count(taken, 'hint')}, so this question's maximum is {score_cap(record):g}/10 "
+        f"({_count(cost, 'point')} off)."
+    )
+    if answer_score > score_cap(record):
+        note += f" Your answer itself graded {answer_score:g}/10."
+    return note
+
+
+def _count(n: float, noun: str) -> str:
+    return f"{n:g} {noun}" if n == 1 else f"{n:g} {noun}s"
+
+
 def question_score(record: QuestionRecord) -> float:
-    """The main answer's score, plus half the share of key points recovered in follow-ups."""
+    """The main answer's score, plus half the share of key points recovered in follow-ups, at most the
+    question's maximum after hints (`score_cap`)."""
     if record.main_grade is None:
         return 0.0
     main = record.main_grade
@@ -432,7 +479,7 @@ def question_score(record: QuestionRecord) -> float:
     missed = {k.text: k.weight for k in main.key_points if k.status != "covered"}
     recovered = recovered_points(record)
     bonus = 10 * FOLLOW_UP_CREDIT * sum(w for t, w in missed.items() if t in recovered) / total
-    return round(min(10.0, main.score + bonus), 1)
+    return round(min(score_cap(record), main.score + bonus), 1)
 
 
 def follow_up_headline(grade: Grade, score: float) -> str:
@@ -447,11 +494,14 @@ def follow_up_headline(grade: Grade, score: float) -> str:
     return f"**Follow-up: {said[status]}. The question's score is now {score:g}/10**"
 
 
-def feedback_text(grade: Grade, headline: str = "") -> str:
+def feedback_text(grade: Grade, headline: str = "", note: str = "") -> str:
     """The feedback on an answer, as the chat and the terminal show it. `headline` replaces the opening
-    "Score: n/10" (a follow-up's or a practice answer's grade is not the question's score)."""
+    "Score: n/10" (a follow-up's or a practice answer's grade is not the question's score, nor is a grade
+    above the maximum the hints left); `note` says what hints cost."""
     head = headline or f"**Score: {grade.score}/10**"
     lines = [f"{head} ({grade.grader} grader). {grade.feedback.summary}"]
+    if note:
+        lines.append(f"_{note}_")
     if grade.fallback_reason:
         lines.append(f"_The LLM grader was unavailable ({grade.fallback_reason}); graded offline._")
     if unsure := unsure_note(grade):
@@ -474,10 +524,13 @@ def _doubt(point: KeyPointResult) -> str:
     return f"\n  Unsure: {point.doubt}" if point.doubt else ""
 
 
+NO_MORE_HINTS = "No more hints for this question. Give it your best try, or skip it."
+
+
 def hint_text(entry: BankEntry, level: int) -> str:
     if level == 1:
         return f"Hint: {entry.tip}"
     probes = [k.probe for k in sorted(entry.key_points, key=lambda k: -k.weight) if k.probe]
     if level - 2 < len(probes):
         return f"Hint: think about this: {probes[level - 2]}"
-    return "No more hints for this question. Give it your best try, or skip it."
+    return NO_MORE_HINTS

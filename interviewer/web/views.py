@@ -25,6 +25,7 @@ from interviewer.interview import report
 from interviewer.interview.report import ReportExtras
 from interviewer.interview.retry import comparison_for, comparison_html, waiting_html
 from interviewer.interview.scorecard import esc, score_card
+from interviewer.interview.session import hint_note
 from interviewer.interview.storage import SessionSummary
 from interviewer.models import Transcript, Turn
 
@@ -108,7 +109,13 @@ def latest_card(transcript: Transcript, bank: Bank) -> str:
             entry = bank.entries.get(q.entry_id)  # None when removed since the session was saved
             reference = entry.reference_answer if entry else None
             card = score_card(
-                turn.grade, turn.text, reference, heading=heading, kind=kind, question_score=q.score
+                turn.grade,
+                turn.text,
+                reference,
+                heading=heading,
+                kind=kind,
+                question_score=q.score,
+                hint_note=hint_note(q, turn.grade.score) if kind == "main" else "",
             )
             comparison = comparison_for(transcript) if kind == "main" else None
             compared = comparison_html(comparison) if comparison else ""
