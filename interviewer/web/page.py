@@ -91,7 +91,8 @@ CSS = (
 @media (max-width: 640px) {
   #iv-chat { height: 340px !important; max-height: 340px !important; }
   .iv-card, .iv-report { font-size: 14px; }
-  #iv-history table { font-size: 13px; }
+  #iv-history table, #iv-history table * { font-size: 12px; font-family: inherit !important; }
+  #iv-history th, #iv-history td { padding: 4px !important; }
 }
 """
 )
@@ -328,6 +329,7 @@ def _history_tab() -> HistoryTab:
             headers=HISTORY_HEADERS,
             interactive=False,
             wrap=True,
+            column_widths=["26%", "17%", "18%", "25%", "14%"],  # fits a phone's 390 px without a scroll
             buttons=[],
             elem_id="iv-history",
         )
