@@ -30,8 +30,8 @@ run: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
-browser:  # Debian's Chromium for tests/test_browser.py (Playwright drives it; it never downloads one)
-	bash .ci/ensure-chromium
+browser:  # Debian's Chromium and tmux for the browser and terminal tests (nothing is downloaded by Playwright)
+	bash .ci/ensure-packages
 
 lint: setup
 	$(BIN)/uv lock --check $(UV_FLAGS)

@@ -2,7 +2,7 @@
 
 A page opened here aborts every request that would leave 127.0.0.1 and fails its test if there was one, so no
 browser test can reach the network. Screenshots go to tests/artifacts/ (ignored by git); `make test` installs
-Chromium first (`.ci/ensure-chromium`, apt-get as root).
+Chromium first (`.ci/ensure-packages`, apt-get as root).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ PRECISION_AND_RECALL = "What is the difference between precision and recall?"
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless."""
     assert CHROMIUM.exists(), (
-        "Chromium is missing: run `bash .ci/ensure-chromium` (apt-get install -y chromium)."
+        "Chromium is missing: run `bash .ci/ensure-packages` (apt-get install -y chromium)."
     )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

@@ -358,7 +358,8 @@ def verdicts_for(
     received: Received, confirm: Callable[[VerificationItem], bool] = lambda item: True
 ) -> Reply:
     """The verifier's reply to a verification request: its items, each confirmed or not by `confirm` (all, by
-    default), as `verdicts` words it."""
+    default: a fooled verifier, which confirms the decoys too, so the grader discards its verdicts), as
+    `verdicts` words it. The decoys are items whose key point is a misconception of the question."""
     return verdicts(read_verification_request(received), confirm)
 
 

@@ -1,6 +1,6 @@
 """The page in a real browser: Debian's Chromium driven by Playwright (never `playwright install`).
 
-`make test` installs Chromium first (`.ci/ensure-chromium`, apt-get as root). Requests that would leave
+`make test` installs Chromium first (`.ci/ensure-packages`, apt-get as root). Requests that would leave
 127.0.0.1 are aborted, so the browser reaches nothing but the page. Screenshots and the downloaded
 transcript are written to tests/artifacts/ (ignored by git).
 """

@@ -100,20 +100,22 @@ def test_one_call_verifies_every_doubted_point_and_sees_only_the_point_and_its_c
     assert verifying.body and verifying.body["response_format"]["json_schema"]["name"] == "ClaimVerdicts"
     items = read_verification_request(verifying)
     # Sentence 3 makes its point by the offline reading alone; the other four are asked about, in one call,
-    # with one decoy among them: a misconception of the question paired with one of the four clauses.
+    # with decoys among them: each misconception of the question paired with one of the four clauses.
     assert [(i.key_point, i.clause) for i in items if real(i)] == [
         (entry.key_points[n].text, SENTENCES[n]) for n in (0, 1, 3, 4)
     ]
-    [decoy] = [i for i in items if not real(i)]
-    assert decoy.key_point in [m.text for m in entry.misconceptions]
-    assert decoy.clause in [SENTENCES[n] for n in (0, 1, 3, 4)] and decoy.status == "covered"
+    decoys = [i for i in items if not real(i)]
+    assert sorted(i.key_point for i in decoys) == sorted(m.text for m in entry.misconceptions)
+    assert all(i.clause in [SENTENCES[n] for n in (0, 1, 3, 4)] and i.status == "covered" for i in decoys)
     prompt = verifying.prompt
     for absent in [ASIDE, SENTENCES[2], entry.question, entry.reference_answer, entry.key_points[2].text]:
         assert absent not in prompt
     # Every clause between the same fresh markers, and the instructions again after the last one.
     [code] = set(re.findall(r"<<<CLAUSE ([0-9a-f]{16})>>>", prompt))
     again = prompt[prompt.rindex("## Instructions, again") :]
-    assert prompt.count(f"<<<END CLAUSE {code}>>>") == 5 + again.count(f"<<<END CLAUSE {code}>>>") == 6
+    n_items = 4 + len(decoys)
+    assert prompt.count(f"<<<END CLAUSE {code}>>>") == n_items + again.count(f"<<<END CLAUSE {code}>>>")
+    assert again.count(f"<<<END CLAUSE {code}>>>") == 1 and len(entry.misconceptions) == len(decoys) == 3
 
 
 def test_a_point_the_verifier_does_not_confirm_keeps_the_offline_reading(
@@ -121,7 +123,9 @@ def test_a_point_the_verifier_does_not_confirm_keeps_the_offline_reading(
 ) -> None:
     answer = " ".join(SENTENCES)
     recall_point = entry.key_points[1].text
-    llm.responder = lambda r: each_sentence_for_its_point(r, lambda i: real(i) and i.key_point != recall_point)
+    llm.responder = lambda r: each_sentence_for_its_point(
+        r, lambda i: real(i) and i.key_point != recall_point
+    )
     grade = grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric)
 
     assert [k.status for k in grade.key_points] == ["covered", "missing", "covered", "covered", "covered"]
@@ -180,7 +184,9 @@ def test_an_instruction_inside_a_quoted_clause_stays_between_its_markers(
     grade = grader(llm.url, embedder).grade(reference, clause, rubric)
 
     items = read_verification_request(llm.chat_requests[1])
-    assert [i.clause for i in items] == [clause, clause]  # the item and its decoy, forged marker included
+    assert len(items) > 1 and {i.clause for i in items} == {
+        clause
+    }  # the item and its decoys, forged marker in
     assert grade.key_points[0].status == "missing"
 
 
@@ -278,14 +284,14 @@ def test_a_turn_that_verified_asks_the_follow_up_as_written_in_the_bank(
 def test_a_verifier_that_confirms_a_decoy_has_its_verdicts_discarded(
     llm, embedder, entry, reference, rubric, real
 ) -> None:
-    """Every verification call holds a decoy: a real clause paired with one of the question's misconceptions.
-    A verifier that confirms it is not reading, so none of its verdicts stands: the doubted points keep the
-    offline reading, as when the call fails. An honest verifier says no to the decoy and its verdicts stand."""
+    """Every verification call holds decoys: a real clause paired with one of the question's misconceptions.
+    A verifier that confirms one is not reading, so none of its verdicts stands: the doubted points keep the
+    offline reading, as when the call fails. An honest verifier says no to the decoys and its verdicts stand."""
     answer = " ".join(SENTENCES)
     llm.responder = lambda r: each_sentence_for_its_point(r, real)
     honest = grader(llm.url, embedder, cap_margin=10)
     kept = honest.grade(reference, answer, rubric)
-    llm.reset(each_sentence_for_its_point)  # confirms everything, the decoy included
+    llm.reset(each_sentence_for_its_point)  # confirms everything, the decoys included
     fooled = grader(llm.url, embedder, cap_margin=10)
     discarded = fooled.grade(reference, answer, rubric)
     llm.reset(each_sentence_for_its_point)
@@ -296,7 +302,7 @@ def test_a_verifier_that_confirms_a_decoy_has_its_verdicts_discarded(
     assert isinstance(fooled.verifier, ClaimVerifier) and fooled.verifier.distrusted == 1
     assert discarded.llm_calls == 2 and discarded.score == unverified.score < kept.score - 1
     assert [k.status for k in discarded.key_points] == [k.status for k in unverified.key_points]
-    # Confirming only the decoy is no better.
+    # Confirming only the decoys is no better.
     llm.reset(lambda r: each_sentence_for_its_point(r, lambda item: not real(item)))
     assert grader(llm.url, embedder, cap_margin=10).grade(reference, answer, rubric).score == unverified.score
 
@@ -310,10 +316,9 @@ def test_decoys_are_wrong_statements_paired_with_a_real_clause(entry) -> None:
     items = with_decoys(claims, wrong)
     assert items == with_decoys(claims, wrong), "the same claims get the same items"
     assert [i for i in items if i.number != DECOY] == claims
-    [decoy] = [i for i in items if i.number == DECOY]
-    assert decoy.point in wrong
-    assert (decoy.clause, decoy.status) in [(c.clause, c.status) for c in claims]
-    # A question without misconceptions (an ad hoc one) gets a wrong statement about ML in general.
-    [standing] = [i for i in with_decoys(claims, []) if i.number == DECOY]
-    assert standing.point in STANDING_DECOYS
-
+    decoys = [i for i in items if i.number == DECOY]
+    assert sorted(d.point for d in decoys) == sorted(wrong[:3])
+    assert all((d.clause, d.status) in [(c.clause, c.status) for c in claims] for d in decoys)
+    # A question without misconceptions (an ad hoc one) gets wrong statements about ML in general.
+    standing = [i for i in with_decoys(claims, []) if i.number == DECOY]
+    assert len(standing) == 3 and {d.point for d in standing} <= set(STANDING_DECOYS)

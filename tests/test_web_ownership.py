@@ -221,7 +221,7 @@ def test_in_chromium_the_page_remembers_its_browser_and_asks_before_deleting(
     from tests.browser_support import ARGS, CHROMIUM, LOCAL
 
     assert CHROMIUM.exists(), (
-        "Chromium is missing: run `bash .ci/ensure-chromium` (apt-get install -y chromium)."
+        "Chromium is missing: run `bash .ci/ensure-packages` (apt-get install -y chromium)."
     )
     server, url = serve_in_process(tmp_path, embedder)
 

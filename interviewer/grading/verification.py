@@ -14,7 +14,9 @@ the quote is verbatim stops nothing. Two readers that the rest of the answer can
    claim ("fully" or "in part") and the quoted clause, fenced as data. It never sees the question, the answer
    or the other clauses, so an instruction elsewhere in the answer never reaches it; a clause that itself
    addresses the grader was already refused as evidence (`guards.addresses_the_grader`) and is never sent. It
-   answers yes or no per item, reason first; the score is still computed in code.
+   answers yes or no per item, reason first; the score is still computed in code. Among the items is a decoy
+   (`with_decoys`, up to three): a quoted clause paired with one of the question's misconceptions, worded like
+   the rest. A verifier that confirms one is not reading, and none of its verdicts in that call stands.
 
 The verifier can be fooled too, so what it may confirm is bounded without it (`worth_verifying`): only a claim
 whose clause bears some trace of the point (recall at least `TRACE_MIN_RECALL`, the offline grader's credit
@@ -24,9 +26,10 @@ verifier never hears of it. Nor does it hear of any claim in an answer holding t
 (`LLMGrader`): such an answer gets no benefit of the doubt. Everything else the offline reading doubts keeps what
 that reading gives it. tests/test_llm_obliging.py measures both sides. A grading model that credits every point,
 with a verifier that says yes to everything, lifts no weak answer more than 0.7 above the honest grade; honest
-models keep the credit of correct answers in words of their own. The limit: a lenient model that quotes each
-vague sentence only for its nearest point, with a verifier as lenient, lifts a one-sentence answer by up to 3.2;
-there only the verifier's own judgement stands between a vague sentence and a correct one.
+models keep the credit of correct answers in words of their own. A lenient model that quotes each vague
+sentence only for its nearest point, with a verifier that says yes to everything, lifted a one-sentence answer
+by up to 3.2; the decoys give such a verifier away, and the lift is 0.7, as with an honest verifier. The limit:
+a verifier lenient with vague clauses yet strict with wrong statements is not given away by the decoys.
 """
 
 from __future__ import annotations
@@ -68,8 +71,11 @@ MAX_POINTS_PER_CLAUSE = 2
 # same subject, so a verifier swayed by topical vagueness confirms them too). A verifier that confirms a decoy is
 # not reading: none of its verdicts in that call stands, and every doubted point keeps the offline reading (as
 # when the call fails). With the nearest-point model and a verifier that says yes to everything, this took the
-# largest lift over the honest grade from 3.2 to {AFTER} (tests/test_llm_obliging.py).
-DECOYS_PER_CALL = 1
+# largest lift over the honest grade from 3.2 to 0.7, mean 0.32 to 0.05 (tests/test_llm_obliging.py). Up to
+# three (most questions list one or two misconceptions, so all of them): against a scripted topical verifier
+# (yes when the clause's sentence similarity to the statement is at least 0.3) one decoy left a largest lift of
+# 3.2 (mean 0.19), three 1.0 (0.06); docs/grader-notes.md.
+DECOYS_PER_CALL = 3
 # Decoys for a question with no misconceptions listed (an ad hoc question): wrong statements about ML in general.
 STANDING_DECOYS = (
     "A model that fits its training data perfectly will do just as well on new data.",
@@ -187,13 +193,13 @@ class ClaimVerifier:
         yes = [items[v.item - 1] for v in reply.verdicts if v.verdict == "yes"]
         if any(item.number == DECOY for item in yes):
             self.distrusted += 1
-            log.warning("The verifier confirmed a decoy: its verdicts are discarded, doubted points keep the offline reading.")
+            log.warning("The verifier confirmed a decoy: its verdicts are discarded (offline reading kept).")
             return set()
         return {item.number for item in yes}
 
 
 def with_decoys(claims: list[Claim], wrong: Sequence[str], count: int = DECOYS_PER_CALL) -> list[Claim]:
-    """The items of a verification call: the claims, in order, with `count` decoys put in at random places.
+    """The items of a verification call: the claims, in order, with up to `count` decoys put in at random places.
     A decoy pairs the clause of a claim (and its wording, "fully" or "in part") with a wrong statement the
     clause cannot honestly make: one of `wrong` (the question's misconceptions), else of `STANDING_DECOYS`;
     never a key point asked about. (Not another key point of the question either: a clause may honestly make
