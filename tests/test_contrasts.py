@@ -56,8 +56,9 @@ def test_the_pair_model_catches_a_contrast_the_vectors_only_doubt() -> None:
     assert judge(None) == contrasts.ContrastMatch(CLAUSES[0], POINT.contrasts[0], contradicts=False)
     pairs = FakePairs(SAYS_BIAS)
     assert judge(pairs) == contrasts.ContrastMatch(CLAUSES[0], POINT.contrasts[0], contradicts=True)
-    # For each contrast, the clause nearest to it, against the point and that contrast; each pair once.
-    assert pairs.asked == [(POINT.text, CLAUSES[0]), *((c, CLAUSES[0]) for c in POINT.contrasts)]
+    # For each contrast, the clause nearest to it, against the point and that contrast; each pair once. Only
+    # the first contrast's: the clause shares one word ("bagging") with the second and the point together.
+    assert pairs.asked == [(POINT.text, CLAUSES[0]), (POINT.contrasts[0], CLAUSES[0])]
 
 
 def test_a_clause_the_pair_model_reads_as_the_point_keeps_the_vectors_verdict() -> None:
@@ -75,3 +76,16 @@ def test_no_clause_near_a_contrast_asks_the_pair_model_nothing() -> None:
     far = np.vstack([unit(0, 0, 0, 1), unit(0, 0, 0.1, 1)])
     assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs) is None
     assert pairs.asked == []
+
+
+def test_a_clause_sharing_only_the_subject_asked_about_is_not_read_by_the_pair_model() -> None:
+    """ "Q-learning learns an action-value function" was read as "Q-learning is on-policy…": near it by its
+    subject alone. The question's own words do not count towards the words a clause must share."""
+    pairs = FakePairs(SAYS_BIAS)
+    asked = frozenset({"bag"})  # "What does bagging do?": the clause shares only "bias" beyond it
+    found = contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs, asked)
+    assert found == judge(None)  # the vectors' doubt stands; no contradiction from the pair model
+    assert pairs.asked == []
+    assert (
+        judge(FakePairs(SAYS_BIAS)) is not None and judge(FakePairs(SAYS_BIAS)).contradicts
+    )  # without `asked`

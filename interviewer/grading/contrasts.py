@@ -49,6 +49,10 @@ DOUBT_OTHERS = 0.05
 PAIR_FLOOR = 0.45
 PAIR_CONTRADICTS = 0.7
 PAIR_MARGIN = 0.6
+# ... and only a clause that shares at least PAIR_SHARED content words with the point or that contrast, not
+# counting the question's own words: "Q-learning learns an action-value function" is near "Q-learning is
+# on-policy…" by its subject alone, and the pair model took it for that contrast.
+PAIR_SHARED = 2
 # A key point in doubt is marked with this confidence.
 DOUBT_CONFIDENCE = 0.4
 # ... and keeps this share of its credit.
@@ -96,16 +100,17 @@ def judge(
     clause_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
     pairs: PairJudge | None = None,
+    asked: frozenset[str] = frozenset(),
 ) -> ContrastMatch | None:
     """The clause that contradicts `point` (key point `index` of the entry, whose key points are the vectors
     `points`) through one of its contrasts, or else one that leaves it in doubt, or None. With `pairs`, the
-    pair model has the last word on contradictions."""
+    pair model has the last word on contradictions; `asked` are the question's content stems."""
     if not point.contrasts or not clauses:
         return None
     found = _by_vectors(index, point, clauses, points, clause_vectors, contrast_vectors)
     if pairs is None or (found is not None and found.contradicts):
         return found
-    return _by_pairs(point, clauses, clause_vectors, contrast_vectors, pairs) or found
+    return _by_pairs(point, clauses, clause_vectors, contrast_vectors, pairs, asked) or found
 
 
 def _by_pairs(
@@ -114,23 +119,27 @@ def _by_pairs(
     clause_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
     pairs: PairJudge,
+    asked: frozenset[str] = frozenset(),
 ) -> ContrastMatch | None:
     """The clause nearest to one of the point's contrasts, if the pair model finds it contradicts the point and
     states that contrast. Each contrast is judged on its own, so `trusted` (one contrast at a time on the
     reference answer) checks exactly what grading will."""
     nearest = (clause_vectors @ contrast_vectors.T).argmax(axis=0)
-    asked = [
+    said = content_stems(point.text) - asked
+    read_now = [
         (k, clauses[int(c)])
         for k, c in enumerate(nearest)
         if float(clause_vectors[c] @ contrast_vectors[k]) >= PAIR_FLOOR
+        and len(content_stems(clauses[int(c)]) & (said | content_stems(point.contrasts[k])) - asked)
+        >= PAIR_SHARED
     ]
-    if not asked:
+    if not read_now:
         return None
     wanted = list(
-        dict.fromkeys(pair for k, c in asked for pair in ((point.text, c), (point.contrasts[k], c)))
+        dict.fromkeys(pair for k, c in read_now for pair in ((point.text, c), (point.contrasts[k], c)))
     )
     read = dict(zip(wanted, pairs.judge_pairs(wanted), strict=True))
-    for k, clause in asked:
+    for k, clause in read_now:
         to_point, to_contrast = read[(point.text, clause)], read[(point.contrasts[k], clause)]
         preferred = float(to_contrast[ENTAILS] - to_point[ENTAILS])
         if to_point[CONTRADICTS] >= PAIR_CONTRADICTS and preferred >= PAIR_MARGIN:
@@ -182,6 +191,7 @@ def trusted(
     reference_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
     pairs: PairJudge | None = None,
+    asked: frozenset[str] = frozenset(),
 ) -> list[int]:
     """The contrasts of `point` that its entry's own reference answer does not trip (as a contradiction or a
     doubt). A contrast the right answer seems to state is one this check cannot tell apart from the point, so
@@ -197,6 +207,7 @@ def trusted(
             reference_vectors,
             contrast_vectors[k : k + 1],
             pairs,
+            asked,
         )
         is None
     ]

@@ -341,6 +341,7 @@ class OfflineGrader(Grader):
         if not (clauses and any(p.contrasts for p in points)):
             return wrong
         clause_vectors = self.embedder.embed(clauses)
+        asked = frozenset(content_stems(reference.question))
         for i, point in enumerate(points):
             if not point.contrasts or point.text in judged:
                 continue
@@ -351,7 +352,7 @@ class OfflineGrader(Grader):
             point = point.model_copy(update={"contrasts": [point.contrasts[k] for k in keep]})
             contrast_vectors = contrast_vectors[keep]
             match = contrasts.judge(
-                i, point, clauses, point_vectors, clause_vectors, contrast_vectors, self.pairs
+                i, point, clauses, point_vectors, clause_vectors, contrast_vectors, self.pairs, asked
             )
             if match is None:
                 continue
@@ -388,6 +389,7 @@ class OfflineGrader(Grader):
                 self.embedder.embed(own),
                 self.embedder.embed(point.contrasts),
                 self.pairs,
+                frozenset(content_stems(reference.question)),
             )
         return self._trusted[key]
 
