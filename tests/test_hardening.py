@@ -123,6 +123,19 @@ def test_made_up_session_ids_are_refused_before_anything_keeps_them(site: Site) 
     assert _rss(site) - rss_before < 30, "the server kept memory for made-up ids"
 
 
+def test_an_unknown_id_shaped_session_id_gets_words_on_every_session_action_and_no_traceback(
+    site: Site,
+) -> None:
+    before = site.tracebacks()
+    unknown = secrets.token_hex(16)  # the shape of a real id, but nobody's
+    said = site.client.predict(unknown, api_name="/open_report")[0]  # History's hidden pick, as a row click
+    assert "No interview of yours has the id" in said
+    for api, args in (("/resume", (unknown,)), ("/answer", (unknown, "an answer")), ("/end", (unknown,))):
+        assert "No interview of yours has the id" in site.client.predict(*args, api_name=api)[3], api
+    time.sleep(0.5)
+    assert site.tracebacks() == before, site.server.log.read_text(errors="replace")[-3000:]
+
+
 def _refusal_text(response: httpx.Response) -> str:
     """The refusal's words: Gradio's validation form (one verdict per input) or a sentence."""
     detail = response.json()["detail"]

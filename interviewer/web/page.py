@@ -335,7 +335,11 @@ def _history_tab() -> HistoryTab:
         )
         refresh = gr.Button("Refresh", size="sm")
         ids = gr.State([])
-        pick = gr.Dropdown([], label="Session", visible=False, elem_id="iv-history-pick")
+        # Any value: the server checks the id and its owner (`Actions.open_report`), and says so when it is not
+        # one of the visitor's sessions, instead of Gradio refusing it with a traceback in the log.
+        pick = gr.Dropdown(
+            [], label="Session", visible=False, allow_custom_value=True, elem_id="iv-history-pick"
+        )
         report = gr.HTML(elem_id="iv-history-report")
         with gr.Row():
             downloads = [
