@@ -210,6 +210,26 @@ def test_a_stated_misconception_lowers_the_score(grader, concept_rubric) -> None
     assert bad.score < good.score
 
 
+def test_a_misconception_said_with_a_pronoun_is_found_by_its_words(bank, grader) -> None:
+    """A wrong claim opening with a pronoun ("It behaves identically at test time…") is too far from the bank's
+    misconception as a sentence vector to be found that way, but holds its words; a right answer that shares
+    words with a misconception is left alone."""
+    entry = bank.get("batch-normalization")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    wrong = (
+        "Batch norm standardises each feature with the mini-batch mean and variance, then scales and shifts it. "
+        "It behaves identically at test time, taking the mean and variance from the test batch itself."
+    )
+    graded = grader.grade(reference, wrong, rubric)
+    assert [m.text for m in graded.misconceptions] == [
+        "At test time batch norm computes the mean and variance of the test batch."
+    ]
+    assert graded.misconceptions[0].evidence.startswith("It behaves identically at test time")
+    entry = bank.get("type-1-vs-type-2-error")
+    right = "A type one error is a false positive and a type two error is a false negative."
+    assert not grader.grade(Reference.from_entry(entry), right, bank.rubric_for(entry.type)).misconceptions
+
+
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
     reference = Reference(
         question="What does a hash table do?",

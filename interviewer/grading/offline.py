@@ -240,30 +240,41 @@ class OfflineGrader(Grader):
         usable: list[int],
         vectors: _Vectors,
     ) -> tuple[list[MisconceptionFound], set[int]]:
-        """The misconceptions stated, each by a span nearer to the wrong claim than to any key point; and those
-        spans, which earn no credit."""
+        """The misconceptions stated, each by a span nearer to the wrong claim than to any key point (by sentence
+        vectors, or else by word recall: `_misconception_by_words`); and those spans, which earn no credit."""
         found: list[MisconceptionFound] = []
         blocked: set[int] = set()
         if not (reference.misconceptions and usable):
             return found, blocked
         point_sims = vectors.spans[usable] @ vectors.points.T
         mis_sims = vectors.spans[usable] @ vectors.misconceptions.T
+        by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
+        asked = question_stems(reference.question)
         for m, misconception in enumerate(reference.misconceptions):
             row = int(np.argmax(mis_sims[:, m]))
             sim = float(mis_sims[row, m])
             best_point = int(np.argmax(point_sims[row]))
-            span = spans[usable[row]].text
-            if (
+            index: int | None = usable[row]
+            if not (
                 sim >= self.t.misconception
                 and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
-                and _closer_in_wording(span, misconception.text, points[best_point].text)
+                and _closer_in_wording(spans[usable[row]].text, misconception.text, points[best_point].text)
             ):
-                blocked.add(usable[row])
-                found.append(
-                    MisconceptionFound(
-                        text=misconception.text, correction=misconception.correction, evidence=span
-                    )
+                index = _misconception_by_words(by_words[m], vectors, usable, asked)
+                if index is not None and not _closer_in_wording(
+                    spans[index].text,
+                    misconception.text,
+                    points[int(np.argmax(vectors.spans[index] @ vectors.points.T))].text,
+                ):
+                    index = None
+            if index is None:
+                continue
+            blocked.add(index)
+            found.append(
+                MisconceptionFound(
+                    text=misconception.text, correction=misconception.correction, evidence=spans[index].text
                 )
+            )
         return found, blocked
 
     def _key_points(
@@ -497,6 +508,28 @@ def _swapped_points(
             MisconceptionFound(text=point.text, correction=swap.correction(point.text), evidence=swap.clause)
         )
     return wrong
+
+
+# A misconception is stated by words when one span holds at least MISCONCEPTION_RECALL of its words (question
+# words aside) and MISCONCEPTION_RECALL_MARGIN more than of any key point: a sentence opening with "It" is far
+# from the misconception as a sentence vector ("It is applied only at inference time, using the mean and variance
+# of the test batch" against "At test time batch norm computes the mean and variance of the test batch": 0.69).
+MISCONCEPTION_RECALL = 0.65
+MISCONCEPTION_RECALL_MARGIN = 0.10
+
+
+def _misconception_by_words(
+    misconception: WordVectors, vectors: _Vectors, usable: list[int], asked: set[str]
+) -> int | None:
+    """The usable span that states the misconception by its words rather than any key point's, if one does."""
+    wrong = point_words(misconception, asked)
+    for index in usable:
+        words, owners = answer_words(vectors.span_words, [index], asked)
+        recall = match_point(wrong, words, owners).recall
+        best = max(match_point(point_words(p, asked), words, owners).recall for p in vectors.point_words)
+        if recall >= MISCONCEPTION_RECALL and recall >= best + MISCONCEPTION_RECALL_MARGIN:
+            return index
+    return None
 
 
 def _closer_in_wording(span: str, wrong: str, right: str) -> bool:
