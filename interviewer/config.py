@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         description="Read clauses against key points and their contrasts with the pair model (`entailment`).",
     )
 
+    database_url: str | None = Field(
+        default=None,
+        repr=False,  # it may hold a password
+        description="Keep sessions in this database instead of the SQLite file in data_dir, e.g. "
+        '"postgresql+psycopg://user:password@host/interviewer".',
+    )
+
     chroma_host: str | None = Field(
         default=None, description="Use a Chroma server instead of the embedded store."
     )
@@ -93,8 +100,9 @@ class Settings(BaseSettings):
         return self.data_dir / "exports"
 
     @property
-    def sessions_db(self) -> Path:
-        return self.data_dir / "sessions.sqlite3"
+    def sessions_db(self) -> Path | str:
+        """Where `SessionStore` keeps sessions: `database_url` when set, else a SQLite file in `data_dir`."""
+        return self.database_url or self.data_dir / "sessions.sqlite3"
 
     @property
     def auth_pairs(self) -> list[tuple[str, str]]:

@@ -1,11 +1,16 @@
-"""Interview sessions in SQLite: the system of record for the web page.
+"""Interview sessions in a SQL database: the system of record for the web page.
 
 Every answer is written (status `pending`) before it is graded and marked `graded` afterwards, and the
 session's whole state is saved after every move. So a page refresh, a second browser tab or a server
 restart carries on from the database, and an answer whose grading was cut short by a crash is graded
-again when its session is next opened. The database runs in WAL mode, so the history can be read while
-answers are being written. The file carries its schema version (`PRAGMA user_version`); opening an older
-file migrates it in place, and a file from a newer interviewer is refused rather than misread.
+again when its session is next opened.
+
+SQLite, one file in the data folder, is the embedded default; it runs in WAL mode, so the history can be
+read while answers are being written. With `INTERVIEWER_DATABASE_URL` the sessions live in PostgreSQL
+instead, which several processes and machines can reach. Both go through the same SQLAlchemy Core
+statements, and the schema is kept by Alembic (`migrations/`): opening a store brings its database to the
+latest revision, and a database migrated by a newer interviewer is refused rather than misread. SQLite files
+also carry the schema version the store kept before Alembic, in `PRAGMA user_version` (see `SCHEMA_VERSION`).
 
 Each session has an owner, an opaque string given when it is first saved and never changed (the web page uses
 the login name, or a per-browser id); the store filters and reports it but never decides who may see what.
@@ -14,94 +19,172 @@ Sessions saved before owners were kept have none (NULL).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
+import functools
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from pydantic import BaseModel
+from sqlalchemy import (
+    URL,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Double,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    exc,
+    make_url,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from interviewer.errors import InterviewerError, SessionNotFoundError
 from interviewer.interview.session import SessionSnapshot
+from interviewer.llm.chat_model import redact_credentials
 
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-def _add_owner_column(conn: sqlite3.Connection) -> None:
-    """Whose session it is. SQLite has no ADD COLUMN IF NOT EXISTS, and a file may carry a lower version
-    than its tables (see `MIGRATIONS`), so the column is added only when missing. Older sessions keep NULL."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}
-    if "owner" not in columns:
-        conn.execute("ALTER TABLE sessions ADD COLUMN owner TEXT")
-    conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions(owner, updated_at)")
+SCHEMA_VERSION = 2
+"""The `PRAGMA user_version` every SQLite file is left with: the last version of the store before Alembic,
+whose schema revision 0001 reproduces. A file with a higher one is refused, and interviewers from before
+Alembic refuse a file with a higher one too: raise it with a revision they must not read."""
 
+_MIGRATION_LOCK = 0x5E55_1045  # the PostgreSQL advisory lock that lets one server at a time migrate
 
-Migration = tuple[str, ...] | Callable[[sqlite3.Connection], None]
-
-# MIGRATIONS[n] takes a database from schema version n to n + 1 (`PRAGMA user_version`). Version 0 is a new
-# file or one written before versions were kept, with the tables below already in place; hence IF NOT EXISTS.
-MIGRATIONS: list[Migration] = [
-    (
-        """CREATE TABLE IF NOT EXISTS sessions (
-            id TEXT PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            updated_at REAL NOT NULL,
-            mode TEXT NOT NULL,
-            topics TEXT NOT NULL,
-            questions INTEGER NOT NULL,
-            finished INTEGER NOT NULL,
-            overall_score REAL NOT NULL,
-            asked_at REAL,
-            snapshot TEXT NOT NULL
-        )""",
-        """CREATE TABLE IF NOT EXISTS answers (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL REFERENCES sessions(id),
-            question_number INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            received_at REAL NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'graded', 'failed'))
-        )""",
-        "CREATE INDEX IF NOT EXISTS answers_by_session ON answers(session_id, status)",
-    ),
-    _add_owner_column,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+metadata = MetaData()
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("started_at", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("mode", Text, nullable=False),
+    Column("topics", Text, nullable=False),
+    Column("questions", Integer, nullable=False),
+    Column("finished", Boolean, nullable=False),
+    Column("overall_score", Double, nullable=False),
+    Column("asked_at", Double),
+    Column("snapshot", Text, nullable=False),
+    Column("owner", Text),
+)
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Text, ForeignKey("sessions.id"), nullable=False),
+    Column("question_number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("received_at", Double, nullable=False),
+    Column("status", Text, nullable=False),
+    CheckConstraint("status IN ('pending', 'graded', 'failed')", name="answers_status"),
+)
 
 
 class SessionStoreVersionError(InterviewerError):
     """The database was written by a newer interviewer, whose schema this one does not know."""
 
-    def __init__(self, path: Path, found: int):
+    def __init__(self, where: Path | str, found: int | str):
+        label = "version" if isinstance(found, int) else "revision"  # SQLite's user_version, or Alembic's
+        latest = SCHEMA_VERSION if isinstance(found, int) else _migrations().get_current_head()
         super().__init__(
-            f"The sessions database {path} has schema version {found}, but this interviewer reads up to version "
-            f"{SCHEMA_VERSION}: it was written by a newer interviewer. Upgrade interviewer to open it, or set "
-            "INTERVIEWER_DATA_DIR to another folder to start a separate history."
+            f"The sessions database {where} has schema {label} {found}, but this interviewer reads up to "
+            f"{label} {latest}: it was written by a newer interviewer. Upgrade interviewer to open it, or "
+            "point INTERVIEWER_DATA_DIR or INTERVIEWER_DATABASE_URL at another database to start a separate "
+            "history."
         )
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
-    """Bring the database to `SCHEMA_VERSION` in one transaction; returns the version it had.
+class SessionStoreUnavailableError(InterviewerError):
+    """The sessions database could not be reached (a PostgreSQL server that is down, or refuses us)."""
 
-    The write lock is taken first, so two processes opening the same old file migrate it once."""
-    conn.execute("BEGIN IMMEDIATE")
+    def __init__(self, where: str, reason: str):
+        super().__init__(
+            f"Could not open the sessions database {where}: {reason}. Check INTERVIEWER_DATABASE_URL and "
+            "that the database server is running, or unset it to keep sessions in the local SQLite file."
+        )
+
+
+@functools.cache
+def _migrations() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))
+
+
+def migrate(db: Connection, where: Path | str) -> None:
+    """Bring the database to the latest revision, inside `db`'s transaction, which holds the write lock
+    (SQLite) or the migration lock (PostgreSQL): two processes opening one old database migrate it once."""
+    sqlite_version = None
+    if db.dialect.name == "sqlite":
+        sqlite_version = int(db.exec_driver_sql("PRAGMA user_version").scalar_one())
+        if sqlite_version > SCHEMA_VERSION:
+            raise SessionStoreVersionError(where, sqlite_version)
+    elif db.dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    revision = MigrationContext.configure(db).get_current_revision()
+    scripts = _migrations()
+    if revision is not None and revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise SessionStoreVersionError(where, revision)
+    if revision != scripts.get_current_head():
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = db
+        command.upgrade(config, "head")
+    if sqlite_version is not None and sqlite_version != SCHEMA_VERSION:
+        db.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _redacted(url: URL) -> str:
+    """The URL without its user name and password, as messages show it."""
+    return redact_credentials(url.render_as_string(hide_password=False))
+
+
+def _database_url(value: str) -> URL:
+    """The URL of a SQLite or PostgreSQL database; refused with a hint for anything else."""
     try:
-        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if found > SCHEMA_VERSION:
-            raise SessionStoreVersionError(path, found)
-        for step in MIGRATIONS[found:]:
-            if callable(step):
-                step(conn)
-                continue
-            for statement in step:
-                conn.execute(statement)
-        if found != SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
-    return found
+        url = make_url(value)
+    except exc.ArgumentError:
+        raise SessionStoreUnavailableError(  # not shown: what cannot be parsed cannot be redacted either
+            "named by INTERVIEWER_DATABASE_URL",
+            "it is not a URL such as postgresql+psycopg://user:password@host/db",
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SessionStoreUnavailableError(
+            _redacted(url), "interviewer keeps sessions in SQLite or PostgreSQL (postgresql+psycopg://...)"
+        )
+    return url
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    """An engine on a SQLite file in WAL mode, whose transactions SQLAlchemy begins (not the driver, which
+    would leave DDL outside them); a connection with the `writes` option begins with the write lock."""
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
+
+    @event.listens_for(engine, "begin")
+    def _begin(db: Connection) -> None:
+        db.exec_driver_sql("BEGIN IMMEDIATE" if db.get_execution_options().get("writes") else "BEGIN")
+
+    return engine
 
 
 class SessionSummary(BaseModel):
@@ -123,34 +206,49 @@ class PendingAnswer(BaseModel):
 
 
 class SessionStore:
-    """Sessions and answers in one SQLite file. Safe to share between threads (one connection, one lock)."""
+    """Sessions and answers in a SQLite file (a `Path`) or the database at a SQLAlchemy URL (a `str`, e.g.
+    "postgresql+psycopg://user:password@host/interviewer"). Safe to share between threads: each call takes a
+    connection from the engine's pool for one transaction."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
+    def __init__(self, database: Path | str):
+        url = (
+            URL.create("sqlite", database=str(database))
+            if isinstance(database, Path)
+            else _database_url(database)
+        )
+        self.path: Path | None = None
+        if url.get_backend_name() == "sqlite":
+            self.path = Path(url.database or "")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine = _sqlite_engine(url)
+        else:
+            self._engine = create_engine(url, pool_pre_ping=True)
+        # The database, for messages: the file, or the URL without its user name and password.
+        self.where = str(self.path) if self.path else _redacted(url)
+        self._writer = self._engine.execution_options(writes=True)
+        self._insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
         try:
-            migrate(self._conn, path)
+            with self._writer.begin() as db:
+                migrate(db, self.path or self.where)
+        except exc.OperationalError as error:
+            self._engine.dispose()
+            if self.path is not None:
+                raise
+            raise SessionStoreUnavailableError(self.where, redact_credentials(str(error.orig))) from None
         except BaseException:
-            self._conn.close()
+            self._engine.dispose()
             raise
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._conn:
-            yield self._conn
-
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._engine.dispose()
 
     @property
-    def journal_mode(self) -> str:
-        with self._lock:
-            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+    def journal_mode(self) -> str | None:
+        """SQLite's journal mode ("wal"); None for another database."""
+        if self.path is None:
+            return None
+        with self._engine.connect() as db:
+            return str(db.exec_driver_sql("PRAGMA journal_mode").scalar_one())
 
     # --- sessions -----------------------------------------------------------------------------------
 
@@ -167,110 +265,99 @@ class SessionStore:
         marked graded, nor graded twice after a restart. `owner` is kept from the first save: a later save
         never changes it."""
         t = snapshot.transcript
-        row = (
-            t.session_id,
-            t.started_at,
-            time.time(),
-            t.config.mode,
-            ", ".join(sorted({q.topic for q in t.questions})),
-            len(t.questions),
-            int(t.finished),
-            t.overall_score,
-            asked_at,
-            snapshot.model_dump_json(),
-            owner,
+        state = {
+            "started_at": t.started_at,
+            "updated_at": time.time(),
+            "mode": t.config.mode,
+            "topics": ", ".join(sorted({q.topic for q in t.questions})),
+            "questions": len(t.questions),
+            "finished": t.finished,
+            "overall_score": t.overall_score,
+            "asked_at": asked_at,
+            "snapshot": snapshot.model_dump_json(),
+        }
+        new = self._insert(sessions).values(id=t.session_id, owner=owner, **state)
+        upsert = new.on_conflict_do_update(
+            index_elements=[sessions.c.id], set_={key: new.excluded[key] for key in state}
         )
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO sessions (id, started_at, updated_at, mode, topics, questions, finished,"
-                " overall_score, asked_at, snapshot, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET started_at = excluded.started_at,"
-                " updated_at = excluded.updated_at, mode = excluded.mode, topics = excluded.topics,"
-                " questions = excluded.questions, finished = excluded.finished,"
-                " overall_score = excluded.overall_score, asked_at = excluded.asked_at,"
-                " snapshot = excluded.snapshot",
-                row,
-            )
+        with self._writer.begin() as db:
+            db.execute(upsert)
             if graded_answer is not None:
-                db.execute("UPDATE answers SET status = 'graded' WHERE id = ?", (graded_answer,))
+                db.execute(update(answers).where(answers.c.id == graded_answer).values(status="graded"))
 
     def load(self, session_id: str) -> tuple[SessionSnapshot, float | None]:
         """The saved state of a session and when its open question was asked."""
-        with self._lock:
-            found = self._conn.execute(
-                "SELECT snapshot, asked_at FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
+        with self._engine.connect() as db:
+            found = db.execute(
+                select(sessions.c.snapshot, sessions.c.asked_at).where(sessions.c.id == session_id)
+            ).first()
         if found is None:
             raise SessionNotFoundError(session_id)
-        return SessionSnapshot.model_validate_json(found[0]), found[1]
+        return SessionSnapshot.model_validate_json(found.snapshot), found.asked_at
 
     def exists(self, session_id: str) -> bool:
-        with self._lock:
-            return (
-                self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
-                is not None
-            )
+        with self._engine.connect() as db:
+            return db.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is not None
 
     def owner_of(self, session_id: str) -> str | None:
         """Whose session it is: the owner it was first saved with, or None for a session saved without one."""
-        with self._lock:
-            found = self._conn.execute("SELECT owner FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        with self._engine.connect() as db:
+            found = db.execute(select(sessions.c.owner).where(sessions.c.id == session_id)).first()
         if found is None:
             raise SessionNotFoundError(session_id)
-        return None if found[0] is None else str(found[0])
+        return found.owner
 
     def history(
         self, limit: int = 200, *, owner: str | None = None, unowned: bool = True
     ) -> list[SessionSummary]:
         """Past sessions of `owner` (when given) and, with `unowned`, those saved without an owner; the most
         recently active first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, started_at, mode, topics, questions, finished, overall_score FROM sessions"
-                " WHERE (owner IS NOT NULL AND owner = ?) OR (owner IS NULL AND ?)"
-                " ORDER BY updated_at DESC LIMIT ?",
-                (owner, int(unowned), limit),
-            ).fetchall()
-        keys = ("id", "started_at", "mode", "topics", "questions", "finished", "overall_score")
-        return [SessionSummary.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
+        wanted = [sessions.c.owner == owner] if owner is not None else []
+        if unowned:
+            wanted.append(sessions.c.owner.is_(None))
+        if not wanted:
+            return []
+        columns = [sessions.c[key] for key in SessionSummary.model_fields]
+        query = select(*columns).where(or_(*wanted)).order_by(sessions.c.updated_at.desc()).limit(limit)
+        with self._engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [SessionSummary.model_validate(dict(row)) for row in rows]
 
     def delete(self, session_id: str) -> bool:
         """Remove a session and every answer written for it; False when there was no such session."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM answers WHERE session_id = ?", (session_id,))
-            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+        with self._writer.begin() as db:
+            db.execute(delete(answers).where(answers.c.session_id == session_id))
+            return db.execute(delete(sessions).where(sessions.c.id == session_id)).rowcount > 0
 
     # --- answers ------------------------------------------------------------------------------------
 
     def record_answer(self, session_id: str, question_number: int, text: str) -> int:
         """Write an answer before it is graded; returns its id for `mark_answer`."""
-        with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO answers (session_id, question_number, text, received_at, status)"
-                " VALUES (?, ?, ?, ?, 'pending')",
-                (session_id, question_number, text, time.time()),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        row = {"session_id": session_id, "question_number": question_number, "text": text}
+        new = (
+            answers.insert().values(received_at=time.time(), status="pending", **row).returning(answers.c.id)
+        )
+        with self._writer.begin() as db:
+            return int(db.execute(new).scalar_one())
 
     def mark_answer(self, answer_id: int, status: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE answers SET status = ? WHERE id = ?", (status, answer_id))
+        with self._writer.begin() as db:
+            db.execute(update(answers).where(answers.c.id == answer_id).values(status=status))
 
     def pending_answers(self, session_id: str) -> list[PendingAnswer]:
         """Answers written but never graded (the server stopped while grading them), oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, question_number, text FROM answers WHERE session_id = ? AND status = 'pending'"
-                " ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        return [PendingAnswer(id=r[0], question_number=r[1], text=r[2]) for r in rows]
+        query = (
+            select(answers.c.id, answers.c.question_number, answers.c.text)
+            .where(answers.c.session_id == session_id, answers.c.status == "pending")
+            .order_by(answers.c.id)
+        )
+        with self._engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [PendingAnswer.model_validate(dict(row)) for row in rows]
 
     def answers(self, session_id: str) -> list[tuple[str, str]]:
         """(text, status) of every answer written for a session, oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT text, status FROM answers WHERE session_id = ? ORDER BY id", (session_id,)
-            ).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        query = select(answers.c.text, answers.c.status).where(answers.c.session_id == session_id)
+        with self._engine.connect() as db:
+            rows = db.execute(query.order_by(answers.c.id)).all()
+        return [(row.text, row.status) for row in rows]
