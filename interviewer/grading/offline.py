@@ -20,6 +20,7 @@ Figures for each design choice, measured on human-graded data, are in docs/grade
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +124,7 @@ class OfflineGrader(Grader):
         # The contrasts each entry's own reference answer leaves usable, by (reference, key point): the same on
         # every grade of that entry, and with the pair model too dear to recompute.
         self._trusted: dict[tuple[str, str], list[int]] = {}
+        self._in_words: dict[tuple[str, str], set[int]] = {}  # `_misconceptions_in_words`, by reference
 
     def grade(
         self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
@@ -250,6 +252,7 @@ class OfflineGrader(Grader):
         mis_sims = vectors.spans[usable] @ vectors.misconceptions.T
         by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
         asked = question_stems(reference.question)
+        in_words = self._misconceptions_in_words(reference, points)
         for m, misconception in enumerate(reference.misconceptions):
             row = int(np.argmax(mis_sims[:, m]))
             sim = float(mis_sims[row, m])
@@ -260,13 +263,11 @@ class OfflineGrader(Grader):
                 and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
                 and _closer_in_wording(spans[usable[row]].text, misconception.text, points[best_point].text)
             ):
-                index = _misconception_by_words(by_words[m], vectors, usable, asked)
-                if index is not None and not _closer_in_wording(
-                    spans[index].text,
-                    misconception.text,
-                    points[int(np.argmax(vectors.spans[index] @ vectors.points.T))].text,
-                ):
-                    index = None
+                index = None
+                if m in in_words:
+                    index = _said_in_words(
+                        misconception.text, by_words[m], points, spans, usable, vectors, asked
+                    )
             if index is None:
                 continue
             blocked.add(index)
@@ -276,6 +277,24 @@ class OfflineGrader(Grader):
                 )
             )
         return found, blocked
+
+    def _misconceptions_in_words(self, reference: Reference, points: list[KeyPoint]) -> set[int]:
+        """The misconceptions that may be found by their words (`_said_in_words`): those no sentence of the
+        reference answer itself says that way (a reference that refutes one, "Filling with 0 is right only when
+        0 is a real value", holds its words). Computed once per reference."""
+        key = (reference.question, reference.reference_answer)
+        if key not in self._in_words:
+            own = sentence_spans(reference.reference_answer)
+            vectors = self._embed(reference, reference.reference_answer, points, own)
+            by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
+            asked = question_stems(reference.question)
+            every = range(len(own))
+            self._in_words[key] = {
+                m
+                for m, misconception in enumerate(reference.misconceptions)
+                if _said_in_words(misconception.text, by_words[m], points, own, every, vectors, asked) is None
+            }
+        return self._in_words[key]
 
     def _key_points(
         self,
@@ -518,16 +537,28 @@ MISCONCEPTION_RECALL = 0.65
 MISCONCEPTION_RECALL_MARGIN = 0.10
 
 
-def _misconception_by_words(
-    misconception: WordVectors, vectors: _Vectors, usable: list[int], asked: set[str]
+def _said_in_words(
+    misconception: str,
+    misconception_words: WordVectors,
+    points: list[KeyPoint],
+    spans: list[Span],
+    usable: Iterable[int],
+    vectors: _Vectors,
+    asked: set[str],
 ) -> int | None:
-    """The usable span that states the misconception by its words rather than any key point's, if one does."""
-    wrong = point_words(misconception, asked)
+    """The usable span that states the misconception by its words rather than any key point's, and is closer in
+    wording to it than to its nearest key point, if one does."""
+    wrong = point_words(misconception_words, asked)
     for index in usable:
         words, owners = answer_words(vectors.span_words, [index], asked)
         recall = match_point(wrong, words, owners).recall
         best = max(match_point(point_words(p, asked), words, owners).recall for p in vectors.point_words)
-        if recall >= MISCONCEPTION_RECALL and recall >= best + MISCONCEPTION_RECALL_MARGIN:
+        nearest = points[int(np.argmax(vectors.spans[index] @ vectors.points.T))].text
+        if (
+            recall >= MISCONCEPTION_RECALL
+            and recall >= best + MISCONCEPTION_RECALL_MARGIN
+            and _closer_in_wording(spans[index].text, misconception, nearest)
+        ):
             return index
     return None
 
