@@ -3,14 +3,17 @@
     .venv/bin/python bench/web_load.py [--candidates 10 50] [--questions 3]
 
 One `python app.py` subprocess (default settings: queue concurrency INTERVIEWER_WEB_CONCURRENCY=2 on
-this machine's cores). Each candidate is a thread with its own Client: it starts a study session, then
-answers every question and follow-up with a few sentences until the interview ends. A turn is one call
+this machine's cores), except that the per-visitor answer limit is lifted: every simulated candidate comes from
+127.0.0.1, so all would count as one visitor (set INTERVIEWER_ANSWERS_PER_MINUTE to keep a limit). Each
+candidate is a thread with its own Client: it starts a study session, then answers every question and follow-up
+with a few sentences until the interview ends. A turn is one call
 (start or answer) from sending to the full reply. Prints p50/p95 turn latency and errors; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 
@@ -71,6 +74,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--questions", type=int, default=3)
     args = parser.parse_args()
+    os.environ.setdefault("INTERVIEWER_ANSWERS_PER_MINUTE", "1000000")  # the server inherits the environment
     server = Server()
     try:
         server.wait_served()

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -37,8 +37,84 @@ class WordVectors:
     vectors: Vectors  # shape (len(words), dim)
 
 
+class _Request(Generic[T]):
+    """One caller's texts, and what became of them."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.rows: list[T] = []
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class MicroBatcher(Generic[T]):
+    """Lets callers on different threads share one call of `compute` (one pass of the model) instead of queueing.
+
+    A caller puts its texts in a queue. If no call is running, it becomes the runner: it takes what is queued
+    (its own texts and those of everyone who arrived meanwhile), calls `compute` once on the distinct texts and
+    hands each caller its own rows. Callers that arrive while a call runs wait, and when it ends one of them runs
+    the next call for all of them. So a lone caller runs at once with no added delay, and under load the callers
+    that would have taken turns behind the model's lock share its passes (`max_texts` bounds a shared call; a
+    bigger request still runs, alone). `compute` must return one row per text, in order, and give a text the same
+    row whatever else is in its batch (the model's attention mask makes padding irrelevant, to float rounding).
+    """
+
+    def __init__(self, compute: Callable[[list[str]], Iterable[T]], max_texts: int = 512):
+        self._compute = compute
+        self.max_texts = max_texts
+        self._queue: list[_Request[T]] = []
+        self._running = False
+        self._changed = threading.Condition()
+
+    def __call__(self, texts: Sequence[str]) -> list[T]:
+        request: _Request[T] = _Request(list(texts))
+        with self._changed:
+            self._queue.append(request)
+        while True:
+            with self._changed:
+                while self._running and not request.done:
+                    self._changed.wait()
+                if request.done:
+                    break
+                self._running = True  # this caller runs the next call, for everyone queued
+                batch = self._take()
+            try:
+                self._run(batch)
+            finally:
+                with self._changed:
+                    self._running = False
+                    self._changed.notify_all()
+        if request.error is not None:
+            raise request.error
+        return request.rows
+
+    def _take(self) -> list[_Request[T]]:
+        """The oldest queued requests, up to `max_texts` texts (at least one request). Caller holds the lock."""
+        count, taken = 0, 0
+        for request in self._queue:
+            if taken and count + len(request.texts) > self.max_texts:
+                break
+            count += len(request.texts)
+            taken += 1
+        batch, self._queue = self._queue[:taken], self._queue[taken:]
+        return batch
+
+    def _run(self, batch: list[_Request[T]]) -> None:
+        distinct = list(dict.fromkeys(t for request in batch for t in request.texts))
+        try:
+            rows = dict(zip(distinct, self._compute(distinct), strict=True))
+            for request in batch:
+                request.rows = [rows[t] for t in request.texts]
+        except BaseException as exc:  # every caller in the batch sees the failure
+            for request in batch:
+                request.error = exc
+        for request in batch:
+            request.done = True
+
+
 class Embedder(ABC):
-    """Embeds texts. Subclasses implement `_embed_batch`; this base adds caching and the empty case."""
+    """Embeds texts. Subclasses implement `_embed_batch`; this base adds caching, the empty case, and
+    micro-batching: concurrent callers' texts go to the model together (`MicroBatcher`)."""
 
     id: str
     cache_size = 20_000
@@ -47,6 +123,8 @@ class Embedder(ABC):
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._word_cache: OrderedDict[str, WordVectors] = OrderedDict()
         self._lock = threading.Lock()
+        self._batches = MicroBatcher(self._embed_batch)
+        self._word_batches = MicroBatcher(self._embed_words_batch)
 
     @abstractmethod
     def _embed_batch(self, texts: list[str]) -> Vectors: ...
@@ -59,8 +137,16 @@ class Embedder(ABC):
         """Unit vectors for `texts`, in order. Repeated texts (key points, references) come from a cache."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._cached(self._cache, texts, self._embed_batch)
+        vectors = self._cached(self._cache, texts, self._batches)
         return np.stack(vectors).astype(np.float32, copy=False)
+
+    def remember(self, texts: Sequence[str], vectors: Vectors) -> None:
+        """Put vectors of this model computed before (the index's `VectorCache`) into the memory cache, so that
+        grading does not encode those texts again. The newest keep their place, as `embed` would leave them."""
+        with self._lock:
+            self._cache.update(zip(texts, np.asarray(vectors, dtype=np.float32), strict=True))
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def embed_words(self, texts: Sequence[str]) -> list[WordVectors]:
         """A vector for every word of each text, cached like `embed`.
@@ -68,7 +154,7 @@ class Embedder(ABC):
         This default embeds each word on its own; a backend that can read word vectors in context (from the
         same pass that embeds the sentence) overrides `_embed_words_batch`.
         """
-        return self._cached(self._word_cache, texts, self._embed_words_batch)
+        return self._cached(self._word_cache, texts, self._word_batches)
 
     def _cached(
         self, cache: OrderedDict[str, T], texts: Sequence[str], compute: Callable[[list[str]], Iterable[T]]

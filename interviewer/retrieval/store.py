@@ -3,7 +3,10 @@
 Each entry is stored twice, as its question and as its reference answer, so retrieval can match either a
 question someone typed or a topic they describe. Every record carries the entry's content hash; the
 collection carries the embedder's id. `sync` re-embeds only entries whose hash changed, deletes entries
-that left the bank, and rebuilds everything when the embedder changed.
+that left the bank, and rebuilds everything when the embedder changed. An embedded index keeps a `VectorCache`
+beside it, so texts encoded before (by any index in that data directory) are read, not encoded again; after a
+sync the embedder is handed the bank's cached vectors, so grading an entry does not encode its question and
+reference answer again (the largest part of an entry's first grading in a process).
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from interviewer.errors import IndexNotReadyError
 from interviewer.models import BankEntry, SearchHit
-from interviewer.retrieval.embeddings import Embedder
+from interviewer.retrieval.embeddings import Embedder, Vectors
+from interviewer.retrieval.vector_cache import VectorCache
 
 RecordKind = Literal["question", "reference"]
 
 
 WRITE_BATCH = 2000  # records per ChromaDB write, at most (its own maximum may be lower)
+# The vector cache's folder in the data directory, beside the index (`Settings.chroma_path` is <data>/chroma).
+VECTOR_CACHE_DIR = "vectors"
 
 
 def content_hash(entry: BankEntry) -> str:
@@ -112,8 +119,15 @@ class ChromaQuestionStore(QuestionStore):
     concurrent searches share the one client and collection that the first of them opened.
     """
 
-    def __init__(self, embedder: Embedder, client_factory: Any, collection_name: str = "questions"):
+    def __init__(
+        self,
+        embedder: Embedder,
+        client_factory: Any,
+        collection_name: str = "questions",
+        vector_cache: VectorCache | None = None,
+    ):
         self.embedder = embedder
+        self.vector_cache = vector_cache
         self._client_factory = client_factory
         self.collection_name = collection_name
         self._client: Any = None
@@ -123,15 +137,25 @@ class ChromaQuestionStore(QuestionStore):
 
     @classmethod
     def embedded(
-        cls, embedder: Embedder, path: str, collection_name: str = "questions"
+        cls,
+        embedder: Embedder,
+        path: str,
+        collection_name: str = "questions",
+        vector_cache: VectorCache | Literal["beside"] | None = "beside",
     ) -> ChromaQuestionStore:
+        """The index at `path`. "beside": when `path` is a data directory's `chroma` folder, the vectors are
+        cached in its `vectors` folder (so they outlive the index); any other path gets no cache."""
+
         def factory() -> Any:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
 
             return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
 
-        return cls(embedder, factory, collection_name)
+        if vector_cache == "beside":
+            where = Path(path)
+            vector_cache = VectorCache(where.parent / VECTOR_CACHE_DIR) if where.name == "chroma" else None
+        return cls(embedder, factory, collection_name, vector_cache)
 
     @classmethod
     def server(
@@ -197,6 +221,8 @@ class ChromaQuestionStore(QuestionStore):
             report.rebuilt = True
         wanted = {e.id: e for e in entries}
         existing = self._existing_hashes(collection)
+        if existing and self.vector_cache is not None and not self.vector_cache.has(self.embedder.id):
+            self._fill_cache(collection, self.vector_cache)
 
         report.removed = sorted(set(existing) - set(wanted))
         if report.removed:
@@ -219,7 +245,7 @@ class ChromaQuestionStore(QuestionStore):
         for start in range(0, len(changed), step):
             part = changed[start : start + step]
             texts = [e.question for e, _ in part] + [e.reference_answer for e, _ in part]
-            vectors = self.embedder.embed(texts)
+            vectors = self._embed(texts)
             collection.upsert(
                 ids=[f"{e.id}#question" for e, _ in part] + [f"{e.id}#reference" for e, _ in part],
                 embeddings=vectors,
@@ -227,7 +253,29 @@ class ChromaQuestionStore(QuestionStore):
                 metadatas=[_entry_metadata(e, d, "question") for e, d in part]
                 + [_entry_metadata(e, d, "reference") for e, d in part],
             )
+        if self.vector_cache is not None:
+            self._remember(self.vector_cache, wanted.values())
         return report
+
+    def _remember(self, cache: VectorCache, entries: Iterable[BankEntry]) -> None:
+        texts = list(dict.fromkeys(t for e in entries for t in (e.question, e.reference_answer)))
+        found = [
+            (t, v) for t, v in zip(texts, cache.get(self.embedder.id, texts), strict=True) if v is not None
+        ]
+        if found:
+            self.embedder.remember([t for t, _ in found], np.stack([v for _, v in found]))
+
+    def _embed(self, texts: list[str]) -> Vectors:
+        if self.vector_cache is None:
+            return self.embedder.embed(texts)
+        return self.vector_cache.embed(self.embedder, texts)
+
+    def _fill_cache(self, collection: Any, cache: VectorCache) -> None:
+        """Copy an index's vectors into an empty cache (an index built before the cache existed), so that
+        `interviewer index` or the page's start fills it without encoding anything."""
+        found = collection.get(include=["embeddings", "documents"])
+        if found["documents"]:
+            cache.put(self.embedder.id, found["documents"], np.asarray(found["embeddings"], dtype=np.float32))
 
     def search(self, text: str, k: int = 5, kind: RecordKind = "question") -> list[SearchHit]:
         collection = self._open(create=False)
