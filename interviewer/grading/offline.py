@@ -243,7 +243,7 @@ class OfflineGrader(Grader):
         vectors: _Vectors,
     ) -> tuple[list[MisconceptionFound], set[int]]:
         """The misconceptions stated, each by a span nearer to the wrong claim than to any key point (by sentence
-        vectors, or else by word recall: `_misconception_by_words`); and those spans, which earn no credit."""
+        vectors, or else by their words: `_said_in_words`); and those spans, which earn no credit."""
         found: list[MisconceptionFound] = []
         blocked: set[int] = set()
         if not (reference.misconceptions and usable):
