@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +15,21 @@ from alembic.runtime.migration import MigrationContext
 from interviewer.config import Settings
 from interviewer.content.loader import Bank
 from interviewer.errors import SessionNotFoundError
+from interviewer.grading.grader import Grader, TextSink
 from interviewer.interview.registry import SessionRegistry
 from interviewer.interview.session import SessionSnapshot
 from interviewer.interview.storage import (
     SCHEMA_VERSION,
+    SessionConflictError,
     SessionStore,
     SessionStoreUnavailableError,
     SessionStoreVersionError,
 )
+from interviewer.models import Grade, Reference, Rubric
 from tests.postgres_support import PostgresServer, free_port, running_postgres
-from tests.test_web_storage import config, make_services
+from tests.test_web_storage import IDS, config, make_services
 
-HEAD = "0001"
+HEAD = "0002"
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +166,104 @@ def test_a_second_replica_sees_and_carries_on_what_the_first_saved(
         replica.close()
 
 
+ANSWERS = [
+    "Precision is TP / (TP + FP); recall is TP / (TP + FN).",
+    "The ROC curve plots the true positive rate against the false positive rate at each threshold.",
+    "F1 is the harmonic mean of precision and recall, for when both errors matter.",
+]
+
+
+def answers_per_question(snapshot: SessionSnapshot) -> list[list[str]]:
+    """The candidate's answers to each question of a saved session."""
+    return [[t.text for t in q.turns if t.kind == "answer"] for q in snapshot.transcript.questions]
+
+
+class GradeAfter(Grader):
+    """The offline grader, which first lets `meanwhile` run once: another server's move, made while this one
+    grades (the window between checking a session's version and saving it)."""
+
+    name = "offline"
+
+    def __init__(self, inner: Grader, meanwhile: Callable[[], object]):
+        self.inner, self.meanwhile = inner, meanwhile
+
+    def grade(
+        self, reference: Reference, answer: str, rubric: Rubric, *, on_text: TextSink | None = None
+    ) -> Grade:
+        meanwhile, self.meanwhile = self.meanwhile, lambda: None
+        meanwhile()
+        return self.inner.grade(reference, answer, rubric, on_text=on_text)
+
+
+@pytest.fixture
+def other_server(tmp_path: Path, bank: Bank, database: Path | str) -> Iterator[SessionRegistry]:
+    """A second server's registry, with a store of its own on the same database."""
+    store = SessionStore(database)
+    yield SessionRegistry(make_services(tmp_path, bank), store)
+    store.close()
+
+
+def test_two_servers_answering_one_session_in_turn_lose_nothing(
+    registry: SessionRegistry, other_server: SessionRegistry
+) -> None:
+    """Each server still holds the session in memory from its previous turn when the other moves it on."""
+    session, _ = registry.start(config(question_ids=IDS, num_questions=3, max_follow_ups=0))
+    session_id = session.transcript.session_id
+    other_server.get(session_id)  # the second server opens it too, at question 1
+    registry.answer(session_id, ANSWERS[0])
+    other_server.answer(session_id, ANSWERS[1])  # its copy is at question 1: stale
+    registry.answer(session_id, ANSWERS[2])  # and now this one's is at question 2
+
+    stored = registry.store.load_saved(session_id)
+    assert answers_per_question(stored.snapshot) == [[ANSWERS[0]], [ANSWERS[1]], [ANSWERS[2]]]
+    assert all(q.main_grade is not None for q in stored.snapshot.transcript.questions)
+    assert stored.snapshot.transcript.finished and stored.version == 4  # started, then three answers
+    assert registry.store.answers(session_id) == [(a, "graded") for a in ANSWERS]
+    for server in (registry, other_server):
+        assert server.get(session_id).transcript == stored.snapshot.transcript
+
+
+def test_a_save_that_lost_a_race_with_another_server_changes_nothing(
+    registry: SessionRegistry, other_server: SessionRegistry
+) -> None:
+    """Both servers hold the session at the same version; the second answers while the first is grading."""
+    session, _ = registry.start(config(max_follow_ups=0))
+    session_id = session.transcript.session_id
+    other_server.get(session_id)
+    meanwhile = GradeAfter(registry.services.grader, lambda: other_server.answer(session_id, ANSWERS[0]))
+    registry.services.__dict__["grader"] = meanwhile
+    registry.get(session_id).grader = meanwhile  # the session in memory grades with it too
+
+    with pytest.raises(SessionConflictError, match="Reload the page"):
+        registry.answer(session_id, "A late answer to the same question.")
+
+    stored = registry.store.load_saved(session_id)
+    assert answers_per_question(stored.snapshot) == [[ANSWERS[0]], []]  # the winner's answer, kept
+    assert stored.version == 2
+    assert registry.store.answers(session_id) == [
+        ("A late answer to the same question.", "failed"),  # kept, never graded against question 2
+        (ANSWERS[0], "graded"),
+    ]
+    assert registry.get(session_id).transcript == stored.snapshot.transcript  # the loser reloaded
+    with pytest.raises(SessionConflictError):  # the store refuses a save over an old version by itself
+        registry.store.save(session.snapshot(), version=1)
+    assert registry.store.load_saved(session_id) == stored
+
+
+def test_a_session_deleted_by_another_server_is_gone_from_this_one(
+    registry: SessionRegistry, other_server: SessionRegistry
+) -> None:
+    session, _ = registry.start(config())
+    session_id = session.transcript.session_id
+    other_server.get(session_id)
+    assert registry.delete(session_id)
+    with pytest.raises(SessionNotFoundError):
+        other_server.get(session_id)  # not served from the memory of the server that did not delete it
+    with pytest.raises(SessionNotFoundError):
+        other_server.store.save(session.snapshot(), version=1)  # nor saved back into the database
+    assert other_server.store.history() == []
+
+
 def test_writers_on_many_threads_lose_nothing(registry: SessionRegistry) -> None:
     store = registry.store
     saved = snapshot(registry)
@@ -192,7 +293,7 @@ def test_migrations_bring_an_empty_database_to_the_head_revision(database: Path 
             assert MigrationContext.configure(db).get_current_revision() == HEAD
             tables = sa.inspect(db)
             assert {"sessions", "answers", "alembic_version"} <= set(tables.get_table_names())
-            assert "owner" in {c["name"] for c in tables.get_columns("sessions")}
+            assert {"owner", "version"} <= {c["name"] for c in tables.get_columns("sessions")}
             assert {i["name"] for i in tables.get_indexes("sessions")} == {"sessions_by_owner"}
             assert {i["name"] for i in tables.get_indexes("answers")} == {"answers_by_session"}
     finally:
@@ -204,7 +305,7 @@ def test_a_database_migrated_by_a_newer_interviewer_is_refused(database: Path | 
     engine = engine_of(database)
     with engine.begin() as db:
         db.execute(sa.text("UPDATE alembic_version SET version_num = 'f00d'"))
-    refusal = r"schema revision f00d, but this interviewer reads up to revision 0001.*Upgrade interviewer"
+    refusal = rf"schema revision f00d, but this interviewer reads up to revision {HEAD}.*Upgrade interviewer"
     with pytest.raises(SessionStoreVersionError, match=refusal):
         SessionStore(database)
     with engine.connect() as db:
@@ -260,6 +361,7 @@ def test_a_sqlite_file_from_before_alembic_opens_and_keeps_its_sessions(
     resumed = SessionRegistry(make_services(tmp_path, bank), store).get(session_id)  # the pending answer
     assert resumed.transcript.questions[0].main_grade is not None
     assert store.answers(session_id) == [("Precision is TP / (TP + FP).", "graded")]
+    assert store.version(session_id) == 1  # the migration started it at 0; grading the answer saved it once
     store.close()
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

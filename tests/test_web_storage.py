@@ -95,7 +95,12 @@ def test_a_restored_session_carries_on_exactly_like_the_original(
     session_id = original.transcript.session_id
     registry.answer(session_id, answers[0])
 
-    restarted = SessionRegistry(make_services(tmp_path, bank), SessionStore(store.path))  # a new process
+    copy = tmp_path / "copy.sqlite3"  # a new process on a copy, so neither sees the other's later answers
+    source, target = sqlite3.connect(store.path), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    restarted = SessionRegistry(make_services(tmp_path, bank), SessionStore(copy))
     resumed = restarted.get(session_id)
     assert resumed is not original and resumed.transcript == original.transcript
     for text in answers[1:]:

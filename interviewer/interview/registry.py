@@ -1,9 +1,14 @@
-"""Live interview sessions by id, kept in step with the SQLite store.
+"""Live interview sessions by id, kept in step with the session store.
 
 The web page never holds a `Session` itself: it holds a session id (in the page's URL), and every action
 goes through `SessionRegistry`, which finds the session in memory or restores it from the database, writes
 the answer before grading it, and saves the session after every move. One lock per session serialises
 double clicks and two tabs on the same interview.
+
+Several servers (replicas) may share one database, and another server may move a session on while this one
+still holds it in memory. So each action first checks the stored version (one small query) and restores a
+copy that has fallen behind, and every save names the version it started from: a save that lost a race with
+another server is refused (`SessionConflictError`) instead of overwriting what that server wrote.
 
 Memory stays bounded however many sessions a server sees: at most `live_sessions` are kept, a session's
 lock exists only while someone holds or waits for it, and its clock is dropped with it (the database has it).
@@ -22,7 +27,7 @@ from interviewer.errors import InterviewerError
 from interviewer.grading.grader import TextSink
 from interviewer.interview import policy
 from interviewer.interview.session import ReplySink, Session
-from interviewer.interview.storage import SessionStore
+from interviewer.interview.storage import SessionConflictError, SessionStore
 from interviewer.models import SessionConfig, Transcript, Turn
 
 if TYPE_CHECKING:
@@ -60,9 +65,11 @@ class SessionRegistry:
         self._live: OrderedDict[str, Session] = OrderedDict()
         # id -> (asks seen, when the last was asked), for live sessions and those whose lock is held
         self._asked: dict[str, tuple[int, float | None]] = {}
+        # id -> the stored version the copy in memory was loaded or last saved at; kept as long as `_asked`
+        self._versions: dict[str, int] = {}
         # A lock lives while a caller holds a reference to it (inside `with`); then a new one is as good.
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
-        self._guard = threading.Lock()  # guards the three structures above, never held while grading
+        self._guard = threading.Lock()  # guards the four structures above, never held while grading
 
     # --- finding sessions ---------------------------------------------------------------------------
 
@@ -72,20 +79,27 @@ class SessionRegistry:
             return self._locks.setdefault(session_id, threading.Lock())
 
     def get(self, session_id: str) -> Session:
-        """The live session, restored from the database if this process has not seen it (or forgot it)."""
+        """The live session, restored from the database if this process has not seen it (or forgot it), or
+        if another server sharing the database has saved it since."""
         with self.lock(session_id):
             return self._get(session_id)
 
     def _get(self, session_id: str) -> Session:
         with self._guard:
             session = self._live.get(session_id)
-            if session is not None:
-                self._live.move_to_end(session_id)
+            known = self._versions.get(session_id)
+        if session is not None:
+            if self.store.version(session_id) == known:
+                with self._guard:
+                    if session_id in self._live:
+                        self._live.move_to_end(session_id)
                 return session
-        snapshot, asked_at = self.store.load(session_id)
-        session = self.services.restore_session(snapshot)
+            self._forget(session_id)  # another server moved it on (or deleted it): the database knows
+        saved = self.store.load_saved(session_id)
+        session = self.services.restore_session(saved.snapshot)
         with self._guard:
-            self._asked[session_id] = (asks_in(session.transcript), asked_at)
+            self._asked[session_id] = (asks_in(session.transcript), saved.asked_at)
+            self._versions[session_id] = saved.version
         self._remember(session)
         self._grade_pending(session)
         return session
@@ -100,12 +114,14 @@ class SessionRegistry:
             # A session evicted while its lock is held is still being saved: its clock goes at a later eviction.
             for stale in [s for s in self._asked if s not in self._live and s not in self._locks]:
                 del self._asked[stale]
+                self._versions.pop(stale, None)
 
     def _forget(self, session_id: str) -> None:
         """Drop a session whose memory is no longer trusted; the caller holds its lock."""
         with self._guard:
             self._live.pop(session_id, None)
             self._asked.pop(session_id, None)
+            self._versions.pop(session_id, None)
 
     def _grade_pending(self, session: Session) -> None:
         """Grade answers that were written but whose grading a server stop cut short."""
@@ -118,6 +134,8 @@ class SessionRegistry:
             self._save(session, graded_answer=pending.id)
 
     def _save(self, session: Session, graded_answer: int | None = None, owner: str | None = None) -> None:
+        """Save the session over the version it was loaded at (a new session has none yet). When another
+        server saved it since, nothing is written and the copy in memory, now out of date, is dropped."""
         session_id = session.transcript.session_id
         asks = asks_in(session.transcript)
         with self._guard:
@@ -125,7 +143,20 @@ class SessionRegistry:
             if asks != seen:
                 asked_at = time.time()
             self._asked[session_id] = (asks, asked_at)
-        self.store.save(session.snapshot(), asked_at=asked_at, graded_answer=graded_answer, owner=owner)
+            version = self._versions.get(session_id)
+        try:
+            saved = self.store.save(
+                session.snapshot(),
+                asked_at=asked_at,
+                graded_answer=graded_answer,
+                owner=owner,
+                version=version,
+            )
+        except InterviewerError:  # SessionConflictError, or SessionNotFoundError after a delete elsewhere
+            self._forget(session_id)
+            raise
+        with self._guard:
+            self._versions[session_id] = saved
 
     def deadline(self, session: Session) -> float | None:
         """When the open question's time runs out (epoch seconds), in exam mode with a time limit."""
@@ -191,7 +222,13 @@ class SessionRegistry:
                 self.store.mark_answer(answer_id, "failed")
                 self._forget(session_id)  # its memory holds the half-recorded answer; the database does not
                 raise
-            self._save(session, graded_answer=answer_id)
+            try:
+                self._save(session, graded_answer=answer_id)
+            except SessionConflictError:
+                # Another server moved the session on meanwhile, perhaps past this question: the answer is
+                # kept but not applied, rather than graded later against whatever question is open then.
+                self.store.mark_answer(answer_id, "failed")
+                raise
             return Reply(turns, notice)
 
     def command(self, session_id: str, name: policy.Command) -> Reply:

@@ -7,20 +7,27 @@ again when its session is next opened.
 
 SQLite, one file in the data folder, is the embedded default; it runs in WAL mode, so the history can be
 read while answers are being written. With `INTERVIEWER_DATABASE_URL` the sessions live in PostgreSQL
-instead, which several processes and machines can reach. Both go through the same SQLAlchemy Core
-statements, and the schema is kept by Alembic (`migrations/`): opening a store brings its database to the
-latest revision, and a database migrated by a newer interviewer is refused rather than misread. SQLite files
-also carry the schema version the store kept before Alembic, in `PRAGMA user_version` (see `SCHEMA_VERSION`).
+instead, which several processes and machines can reach (deploy/README.md runs two servers on one). Both go
+through the same SQLAlchemy Core statements, and the schema is kept by Alembic (`migrations/`): opening a
+store brings its database to the latest revision, and a database migrated by a newer interviewer is refused
+rather than misread. SQLite files also carry the schema version the store kept before Alembic, in
+`PRAGMA user_version` (see `SCHEMA_VERSION`).
 
 Each session has an owner, an opaque string given when it is first saved and never changed (the web page uses
 the login name, or a per-browser id); the store filters and reports it but never decides who may see what.
 Sessions saved before owners were kept have none (NULL).
+
+Each saved session carries a version that every save raises. A server keeps the sessions it serves in memory,
+so with several servers on one database a copy can fall behind; a save that names the version its copy was
+loaded at is refused (`SessionConflictError`) when another server saved the session since, so nothing another
+server wrote is overwritten, and `version` is a cheap check that a copy is still current.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +89,7 @@ sessions = Table(
     Column("asked_at", Double),
     Column("snapshot", Text, nullable=False),
     Column("owner", Text),
+    Column("version", Integer, nullable=False, server_default=text("0")),
 )
 answers = Table(
     "answers",
@@ -107,6 +115,16 @@ class SessionStoreVersionError(InterviewerError):
             f"{label} {latest}: it was written by a newer interviewer. Upgrade interviewer to open it, or "
             "point INTERVIEWER_DATA_DIR or INTERVIEWER_DATABASE_URL at another database to start a separate "
             "history."
+        )
+
+
+class SessionConflictError(InterviewerError):
+    """The session was saved elsewhere (another server sharing the database) since this copy was loaded."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This interview changed in another window at the same moment, so this step was not saved. "
+            "Reload the page to see where the interview stands, then carry on from there."
         )
 
 
@@ -146,6 +164,12 @@ def migrate(db: Connection, where: Path | str) -> None:
         command.upgrade(config, "head")
     if sqlite_version is not None and sqlite_version != SCHEMA_VERSION:
         db.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _moved_on(db: Connection, session_id: str) -> InterviewerError:
+    """Why a save naming a version found nothing to update: the session was deleted, or saved since."""
+    exists = db.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is not None
+    return SessionConflictError() if exists else SessionNotFoundError(session_id)
 
 
 def _redacted(url: URL) -> str:
@@ -197,6 +221,15 @@ class SessionSummary(BaseModel):
     questions: int
     finished: bool
     overall_score: float
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    """A session as stored: its state, when its open question was asked, and the version of that state."""
+
+    snapshot: SessionSnapshot
+    asked_at: float | None
+    version: int
 
 
 class PendingAnswer(BaseModel):
@@ -258,8 +291,14 @@ class SessionStore:
         asked_at: float | None = None,
         graded_answer: int | None = None,
         owner: str | None = None,
-    ) -> None:
-        """Insert or update the session's state; `asked_at` is when its open question was asked.
+        version: int | None = None,
+    ) -> int:
+        """Insert or update the session's state; `asked_at` is when its open question was asked. Returns the
+        version now stored.
+
+        With `version` (the one the caller's copy was loaded or last saved at) the session is updated only if
+        it is still stored at that version; otherwise nothing is written and `SessionConflictError` is raised
+        (`SessionNotFoundError` when it was deleted). Without it the save always wins, as for a new session.
 
         `graded_answer` is marked graded in the same transaction, so an answer is never both lost and
         marked graded, nor graded twice after a restart. `owner` is kept from the first save: a later save
@@ -276,24 +315,54 @@ class SessionStore:
             "asked_at": asked_at,
             "snapshot": snapshot.model_dump_json(),
         }
-        new = self._insert(sessions).values(id=t.session_id, owner=owner, **state)
-        upsert = new.on_conflict_do_update(
-            index_elements=[sessions.c.id], set_={key: new.excluded[key] for key in state}
-        )
         with self._writer.begin() as db:
-            db.execute(upsert)
+            if version is None:
+                saved = db.execute(self._upsert(t.session_id, owner, state)).scalar_one()
+            else:
+                saved = db.execute(
+                    update(sessions)
+                    .where(sessions.c.id == t.session_id, sessions.c.version == version)
+                    .values(version=sessions.c.version + 1, **state)
+                    .returning(sessions.c.version)
+                ).scalar_one_or_none()
+                if saved is None:
+                    raise _moved_on(db, t.session_id)  # raised inside the transaction: it is rolled back
             if graded_answer is not None:
                 db.execute(update(answers).where(answers.c.id == graded_answer).values(status="graded"))
+        return int(saved)
+
+    def _upsert(self, session_id: str, owner: str | None, state: dict[str, Any]) -> Any:
+        """The statement saving a session whatever its stored version: inserted at version 1, or updated with
+        its version raised and its owner kept."""
+        new = self._insert(sessions).values(id=session_id, owner=owner, version=1, **state)
+        changes = {key: new.excluded[key] for key in state} | {"version": sessions.c.version + 1}
+        return new.on_conflict_do_update(index_elements=[sessions.c.id], set_=changes).returning(
+            sessions.c.version
+        )
 
     def load(self, session_id: str) -> tuple[SessionSnapshot, float | None]:
         """The saved state of a session and when its open question was asked."""
+        saved = self.load_saved(session_id)
+        return saved.snapshot, saved.asked_at
+
+    def load_saved(self, session_id: str) -> SavedSession:
+        """A session's saved state, when its open question was asked and its version, read together."""
+        query = select(sessions.c.snapshot, sessions.c.asked_at, sessions.c.version).where(
+            sessions.c.id == session_id
+        )
         with self._engine.connect() as db:
-            found = db.execute(
-                select(sessions.c.snapshot, sessions.c.asked_at).where(sessions.c.id == session_id)
-            ).first()
+            found = db.execute(query).first()
         if found is None:
             raise SessionNotFoundError(session_id)
-        return SessionSnapshot.model_validate_json(found.snapshot), found.asked_at
+        return SavedSession(
+            SessionSnapshot.model_validate_json(found.snapshot), found.asked_at, int(found.version)
+        )
+
+    def version(self, session_id: str) -> int | None:
+        """The version a session is stored at (None: there is no such session), a cheap check that a copy
+        held in memory is still current."""
+        with self._engine.connect() as db:
+            return db.execute(select(sessions.c.version).where(sessions.c.id == session_id)).scalar()
 
     def exists(self, session_id: str) -> bool:
         with self._engine.connect() as db:
@@ -341,8 +410,10 @@ class SessionStore:
             return int(db.execute(new).scalar_one())
 
     def mark_answer(self, answer_id: int, status: str) -> None:
+        """Mark a pending answer; one already marked keeps its mark (another server may have graded it)."""
+        pending = (answers.c.id == answer_id) & (answers.c.status == "pending")
         with self._writer.begin() as db:
-            db.execute(update(answers).where(answers.c.id == answer_id).values(status=status))
+            db.execute(update(answers).where(pending).values(status=status))
 
     def pending_answers(self, session_id: str) -> list[PendingAnswer]:
         """Answers written but never graded (the server stopped while grading them), oldest first."""
