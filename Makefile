@@ -8,7 +8,7 @@ UV_FLAGS = $(addprefix --find-links ,$(FIND_LINKS))
 # Installs exactly what uv.lock pins (--inexact keeps uv itself, which lives in the same venv).
 UV_SYNC = $(BIN)/uv sync --frozen --inexact --extra dev --compile-bytecode $(UV_FLAGS)
 
-.PHONY: setup lock run test browser lint bench eval clean
+.PHONY: setup lock run test browser lint bench eval vectors clean
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,9 @@ bench: setup
 
 eval: setup
 	$(BIN)/interviewer eval ../shared/data/mohler-dev.jsonl
+
+vectors: setup  # after editing bank/: the bank's vectors shipped for a fast first run (tests fail until this is run)
+	$(BIN)/python -m interviewer.retrieval.bank_vectors
 
 clean:
 	rm -rf $(VENV) .interviewer

@@ -6,7 +6,8 @@ collection carries the embedder's id. `sync` re-embeds only entries whose hash c
 that left the bank, and rebuilds everything when the embedder changed. An embedded index keeps a `VectorCache`
 beside it, so texts encoded before (by any index in that data directory) are read, not encoded again; after a
 sync the embedder is handed the bank's cached vectors, so grading an entry does not encode its question and
-reference answer again (the largest part of an entry's first grading in a process).
+reference answer again (the largest part of an entry's first grading in a process). That cache also reads the
+vectors shipped in the repository (`BANK_VECTORS`), so a fresh clone's first index encodes nothing either.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from interviewer.errors import IndexNotReadyError
 from interviewer.models import BankEntry, SearchHit
 from interviewer.retrieval.embeddings import Embedder, Vectors
-from interviewer.retrieval.vector_cache import VectorCache
+from interviewer.retrieval.vector_cache import BANK_VECTORS, VectorCache
 
 RecordKind = Literal["question", "reference"]
 
@@ -42,6 +43,11 @@ def content_hash(entry: BankEntry) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def indexed_texts(entries: Iterable[BankEntry]) -> list[str]:
+    """The texts the index embeds for `entries` (each question and reference answer), each once."""
+    return list(dict.fromkeys(t for e in entries for t in (e.question, e.reference_answer)))
 
 
 @dataclass
@@ -144,7 +150,8 @@ class ChromaQuestionStore(QuestionStore):
         vector_cache: VectorCache | Literal["beside"] | None = "beside",
     ) -> ChromaQuestionStore:
         """The index at `path`. "beside": when `path` is a data directory's `chroma` folder, the vectors are
-        cached in its `vectors` folder (so they outlive the index); any other path gets no cache."""
+        cached in its `vectors` folder (so they outlive the index), over the shipped bank vectors; any other
+        path gets no cache."""
 
         def factory() -> Any:
             import chromadb
@@ -154,7 +161,11 @@ class ChromaQuestionStore(QuestionStore):
 
         if vector_cache == "beside":
             where = Path(path)
-            vector_cache = VectorCache(where.parent / VECTOR_CACHE_DIR) if where.name == "chroma" else None
+            vector_cache = (
+                VectorCache(where.parent / VECTOR_CACHE_DIR, shipped=BANK_VECTORS)
+                if where.name == "chroma"
+                else None
+            )
         return cls(embedder, factory, collection_name, vector_cache)
 
     @classmethod
@@ -258,7 +269,7 @@ class ChromaQuestionStore(QuestionStore):
         return report
 
     def _remember(self, cache: VectorCache, entries: Iterable[BankEntry]) -> None:
-        texts = list(dict.fromkeys(t for e in entries for t in (e.question, e.reference_answer)))
+        texts = indexed_texts(entries)
         found = [
             (t, v) for t, v in zip(texts, cache.get(self.embedder.id, texts), strict=True) if v is not None
         ]
