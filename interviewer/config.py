@@ -32,8 +32,10 @@ class Settings(BaseSettings):
         description="A sentence-transformers model name or directory; the default is the bundled MiniLM.",
     )
     embedding_device: str = "cpu"
+    # Off by default since the sixth session on issue 11: on evals/ dev it quoted correct sentences as wrong claims
+    # more often than it caught wrong ones (docs/grader-notes.md).
     pair_model: bool = Field(
-        default=True,
+        default=False,
         description="Read clauses against key points and their contrasts with the pair model (`entailment`).",
     )
 

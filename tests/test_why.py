@@ -92,7 +92,7 @@ def test_a_wrong_claim_is_named_with_what_fired_it_and_its_correction(graded_wea
     assert f"You said “{claim.quoted}”" in wrong
     assert "states a key point backwards" in wrong  # what fired: the swap check
     assert claim.correction in wrong
-    assert "caps the score: at 6 for one" in wrong
+    assert "takes 3 points off the score, which it also caps: at 6 for one" in wrong
     recall = bank.get("precision-vs-recall").key_points[1].text
     said = point_block(text, recall)
     assert "✘ **Not made**" in said and "You stated this point wrongly, so it earned nothing" in said
@@ -133,7 +133,7 @@ def test_missing_words_skip_what_the_answer_or_the_question_says() -> None:
 
 def test_the_explanation_carries_the_score_criteria_and_what_to_add(graded_weak) -> None:
     text = explain(graded_weak)
-    assert text.startswith(f"**Why {graded_weak.grade.score:g}/10.** Graded by the offline grader.")
+    assert text.startswith(f"**Why {graded_weak.grade.score}/10.** Graded by the offline grader.")
     assert "**Criteria**" in text and "level" in text
     for point in graded_weak.grade.missed[:3]:
         assert f"- {point.text}" in text.split("**What to add**", 1)[1]
@@ -290,8 +290,10 @@ def test_the_terminal_explains_the_latest_grade_with_why(tmp_path: Path) -> None
     assert f"Why {score}. Graded by the offline grader." in " ".join(between.split())
     assert "Key points" in between and "Your words:" in between and "Wrong claims" in between
     assert "never uses:" in between
-    # The definition and the threshold, each quoted with its correction.
-    assert "2 claims are wrong" in between
+    # The definition quoted with its correction; the reversed threshold sentence is only doubted (the pair model,
+    # which called it wrong, is off by default).
+    assert "One claim is wrong" in between
+    assert "may say the opposite of this point" in " ".join(between.split())
     assert "cannot take questions" in between  # offline, a question of one's own gets the same reasons
 
 

@@ -28,6 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
+from interviewer.grading.swaps import both_named
 from interviewer.models import KeyPoint
 from interviewer.text import content_stems
 
@@ -78,8 +79,11 @@ class ContrastMatch:
 
 
 def _wording(clause: str, wrong: str, right: str) -> int:
-    """How many more of the words that set `wrong` apart from `right` the clause has than the other way round."""
+    """How many more of the words that set `wrong` apart from `right` the clause has than the other way round.
+    A paired concept whose partner the clause names too says nothing either way ("for spam filtering precision"
+    beside "recall matters more" is no sign of "in a spam filter, recall is the metric to favour")."""
     words, wrong_words, right_words = content_stems(clause), content_stems(wrong), content_stems(right)
+    words -= both_named(clause)
     return len(words & (wrong_words - right_words)) - len(words & (right_words - wrong_words))
 
 

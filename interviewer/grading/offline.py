@@ -32,12 +32,12 @@ from interviewer.grading.guards import addresses_the_grader, check_answer, copie
 from interviewer.grading.scoring import (
     Signal,
     coverage_gate,
-    error_cap,
     feedback,
     misconception_factor,
     overall_score,
     score_criteria,
     weighted_coverage,
+    with_wrong_claims,
 )
 from interviewer.grading.swaps import find_swap
 from interviewer.models import (
@@ -166,7 +166,7 @@ class OfflineGrader(Grader):
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
         return Grade(
-            score=min(overall_score(criteria), error_cap(len(found))),
+            score=with_wrong_claims(overall_score(criteria), len(found)),
             grader=self.name,
             criteria=criteria,
             key_points=results,
@@ -252,7 +252,6 @@ class OfflineGrader(Grader):
         mis_sims = vectors.spans[usable] @ vectors.misconceptions.T
         by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
         asked = question_stems(reference.question)
-        in_words = self._misconceptions_in_words(reference, points)
         for m, misconception in enumerate(reference.misconceptions):
             row = int(np.argmax(mis_sims[:, m]))
             sim = float(mis_sims[row, m])
@@ -263,11 +262,10 @@ class OfflineGrader(Grader):
                 and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
                 and _closer_in_wording(spans[usable[row]].text, misconception.text, points[best_point].text)
             ):
-                index = None
-                if m in in_words:
-                    index = _said_in_words(
-                        misconception.text, by_words[m], points, spans, usable, vectors, asked
-                    )
+                index = _said_in_words(misconception.text, by_words[m], points, spans, usable, vectors, asked)
+                # The reference's own self-check is dear (its word vectors), so it is made only when needed.
+                if index is not None and m not in self._misconceptions_in_words(reference, points):
+                    index = None
             if index is None:
                 continue
             blocked.add(index)
@@ -281,7 +279,9 @@ class OfflineGrader(Grader):
     def _misconceptions_in_words(self, reference: Reference, points: list[KeyPoint]) -> set[int]:
         """The misconceptions that may be found by their words (`_said_in_words`): those no sentence of the
         reference answer itself says that way (a reference that refutes one, "Filling with 0 is right only when
-        0 is a real value", holds its words). Computed once per reference."""
+        0 is a real value", holds its words). Computed once per reference, the first time an answer to it says a
+        misconception in words: made up front for every entry, it took about half of a fresh server's time under
+        `bench/web_load.py` (docs/load-notes.md)."""
         key = (reference.question, reference.reference_answer)
         if key not in self._in_words:
             own = sentence_spans(reference.reference_answer)

@@ -42,6 +42,12 @@ STATUS_CREDIT: dict[KeyPointStatus, float] = {"covered": 1.0, "partial": 0.5, "m
 # answer anything (docs/grader-notes.md).
 ERROR_CAPS = (10.0, 6.0, 3.0)
 
+# Points taken off for each wrong claim, beside the cap: a cap alone left a middling answer built on a listed
+# misconception where it stood (5.5 stays 5.5 under a cap of 6), where a strict interviewer gives 1-3. Chosen on
+# evals/ dev (docs/grader-notes.md, "Issue 11, sixth session"): 0 / 2 / 3 / 4 / 5 gave rho 0.671 / 0.684 /
+# 0.683 / 0.675 / 0.672 and wrong, swapped and misconception answers <= 3 in 29% / 42% / 46% / 58% / 62%.
+ERROR_DEDUCTION = 3.0
+
 Signal = tuple[float, str]
 """A criterion's raw value (0-1) and the rationale shown beside it."""
 
@@ -65,6 +71,11 @@ def misconception_factor(misconceptions: int) -> float:
 def error_cap(errors: int) -> float:
     """The highest score an answer with this many wrong claims can get."""
     return ERROR_CAPS[min(errors, len(ERROR_CAPS) - 1)]
+
+
+def with_wrong_claims(score: float, errors: int) -> float:
+    """The score after this many wrong claims: `ERROR_DEDUCTION` off for each, and no more than their cap."""
+    return round(max(0.0, min(score - ERROR_DEDUCTION * errors, error_cap(errors))), 1)
 
 
 def criterion_score(rubric: Rubric, criterion_id: str, fraction: float, rationale: str) -> CriterionScore:

@@ -96,6 +96,10 @@ DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
         frozenset("more higher larger bigger greater wider".split()),
         frozenset("less fewer lower smaller narrower".split()),
     ),
+    (
+        frozenset("better best well".split()),
+        frozenset("worse worst badly poorly".split()),
+    ),
 )
 
 # Words that negate what follows them. "rather than X", "instead of X", "avoids X", "stops X", "unless X" and
@@ -141,6 +145,17 @@ def _find(term: str, text: str) -> re.Match[str] | None:
 
 def _has(term: str, text: str) -> bool:
     return _find(term, text) is not None
+
+
+def both_named(text: str) -> set[str]:
+    """The stems of the paired concepts whose two terms `text` both names ("precision" and "recall")."""
+    return {
+        stem(w)
+        for pair in PAIRED_CONCEPTS
+        if all(_has(t, text) for t in pair)
+        for t in pair
+        for w in tokens(t)
+    }
 
 
 def _as_written(term: str, text: str) -> str:

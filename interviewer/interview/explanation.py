@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from interviewer.content.loader import Bank
 from interviewer.grading.alignment import question_stems
 from interviewer.grading.offline import OfflineThresholds
+from interviewer.grading.scoring import ERROR_DEDUCTION, error_cap
 from interviewer.interview.report import AnswerKind, answer_kinds
 from interviewer.interview.session import hint_note
 from interviewer.models import (
@@ -170,11 +171,11 @@ def _headline(graded: GradedAnswer) -> str:
             f"{grader} on the one key point it asked about."
         )
     if graded.kind == "practice":
-        return f"**Why {grade.score:g}/10 (practice, not counted).** Graded by {grader}."
+        return f"**Why {grade.score}/10 (practice, not counted).** Graded by {grader}."
     if graded.hint_note:
         shown = min(grade.score, graded.question_score)
         return f"**Why {shown:g}/10.** Graded by {grader}. {graded.hint_note}"
-    return f"**Why {grade.score:g}/10.** Graded by {grader}."
+    return f"**Why {grade.score}/10.** Graded by {grader}."  # as the card writes it: "0.0/10"
 
 
 def _key_points(graded: GradedAnswer) -> str:
@@ -233,7 +234,10 @@ def _stated_wrongly(point: KeyPointResult, grade: Grade) -> bool:
 
 def _wrong_claims(graded: GradedAnswer) -> str:
     grade = graded.grade
-    cap = "Each wrong claim earns nothing, and caps the score: at 6 for one, at 3 for two or more."
+    cap = (
+        f"Each wrong claim earns nothing and takes {ERROR_DEDUCTION:g} points off the score, which it also caps: "
+        f"at {error_cap(1):g} for one, at {error_cap(2):g} for two or more."
+    )
     lines = ["**Wrong claims**", ""]
     for m in grade.misconceptions:
         if graded.withheld:
