@@ -205,7 +205,7 @@ class Candidate:
         words = sentence.split(" ")
         if len(words) > 3:
             del words[self.rng.randrange(1, len(words) - 1)]
-        words.insert(self.rng.randrange(1, len(words)), self.rng.choice(FILLERS))
+        words.insert(self.rng.randrange(1, len(words)) if len(words) > 1 else 1, self.rng.choice(FILLERS))
         return " ".join(words)
 
 
