@@ -133,7 +133,7 @@ def test_missing_words_skip_what_the_answer_or_the_question_says() -> None:
 
 def test_the_explanation_carries_the_score_criteria_and_what_to_add(graded_weak) -> None:
     text = explain(graded_weak)
-    assert text.startswith(f"**Why {graded_weak.grade.score}/10.** Graded by the offline grader.")
+    assert text.startswith(f"**Why {graded_weak.grade.score:g}/10.** Graded by the offline grader.")
     assert "**Criteria**" in text and "level" in text
     for point in graded_weak.grade.missed[:3]:
         assert f"- {point.text}" in text.split("**What to add**", 1)[1]

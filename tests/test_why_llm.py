@@ -101,7 +101,9 @@ def test_study_mode_the_model_sees_the_material_and_the_reply_streams_without_ch
     assert entry.question in prompt and entry.reference_answer in prompt
     assert all(k.text in prompt for k in entry.key_points)
     assert ANSWER in prompt
-    assert f"Why {graded.grade.score}/10" in prompt and explain(graded) in prompt  # the grade, as worked out
+    assert (
+        f"Why {graded.grade.score:g}/10" in prompt and explain(graded) in prompt
+    )  # the grade, as worked out
     assert "Why did I lose points?" in request.messages[-1]["content"]
     assert "cannot change it" in request.messages[0]["content"]
 

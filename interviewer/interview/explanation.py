@@ -171,11 +171,11 @@ def _headline(graded: GradedAnswer) -> str:
             f"{grader} on the one key point it asked about."
         )
     if graded.kind == "practice":
-        return f"**Why {grade.score}/10 (practice, not counted).** Graded by {grader}."
+        return f"**Why {grade.score:g}/10 (practice, not counted).** Graded by {grader}."
     if graded.hint_note:
         shown = min(grade.score, graded.question_score)
         return f"**Why {shown:g}/10.** Graded by {grader}. {graded.hint_note}"
-    return f"**Why {grade.score}/10.** Graded by {grader}."  # as the card writes it: "0.0/10"
+    return f"**Why {grade.score:g}/10.** Graded by {grader}."
 
 
 def _key_points(graded: GradedAnswer) -> str:

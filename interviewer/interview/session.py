@@ -498,7 +498,7 @@ def feedback_text(grade: Grade, headline: str = "", note: str = "") -> str:
     """The feedback on an answer, as the chat and the terminal show it. `headline` replaces the opening
     "Score: n/10" (a follow-up's or a practice answer's grade is not the question's score, nor is a grade
     above the maximum the hints left); `note` says what hints cost."""
-    head = headline or f"**Score: {grade.score}/10**"
+    head = headline or f"**Score: {grade.score:g}/10**"  # as the score card writes it: "0/10", "7.5/10"
     lines = [f"{head} ({grade.grader} grader). {grade.feedback.summary}"]
     if note:
         lines.append(f"_{note}_")
