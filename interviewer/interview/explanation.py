@@ -237,6 +237,8 @@ def _wrong_claims(graded: GradedAnswer) -> str:
     cap = (
         f"Each wrong claim earns nothing and takes {ERROR_DEDUCTION:g} points off the score, which it also caps: "
         f"at {error_cap(1):g} for one, at {error_cap(2):g} for two or more."
+        if grade.grader != "llm"  # the LLM grader's score is the weighted mean of its criteria
+        else "Each wrong claim earns nothing and takes half of the accuracy criterion (correctness or soundness)."
     )
     lines = ["**Wrong claims**", ""]
     for m in grade.misconceptions:
@@ -263,7 +265,13 @@ def _what_fired(found: MisconceptionFound, graded: GradedAnswer) -> str:
 
 
 def _criteria(grade: Grade) -> str:
-    lines = ["**Criteria** (the score is their weighted mean)", ""]
+    offline_claims = grade.misconceptions and grade.grader != "llm"
+    rule = (
+        "their weighted mean, less the wrong claims above"
+        if offline_claims
+        else "the score is their weighted mean"
+    )
+    lines = [f"**Criteria** ({rule})", ""]
     for c in grade.criteria:
         why = f": {c.rationale}" if c.rationale else ""
         lines.append(f"- {c.name} ({100 * c.weight:.0f}%): level {c.level} of 3, {c.score:g}/10{why}")
