@@ -81,9 +81,7 @@ def main() -> None:
             *[s.text for s in sentence_spans(answer)],
         ]
         start = time.perf_counter()
-        embedder.model.encode(
-            texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-        )
+        embedder.model.encode(texts, normalize_embeddings=True)
         bare.append(time.perf_counter() - start)
 
     print(f"answers: {source}")

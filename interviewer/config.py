@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="Read clauses against key points and their contrasts with the pair model (`entailment`).",
     )
 
+    prepare_entries: bool = Field(
+        default=True,
+        description="After start-up, do the grading work per bank entry that the data directory does not keep yet "
+        "(`grading.entry_work`; minutes of CPU in a new data directory, then kept).",
+    )
+
     database_url: str | None = Field(
         default=None,
         repr=False,  # it may hold a password

@@ -12,6 +12,7 @@ from interviewer.content.loader import Bank, load_bank
 from interviewer.errors import LLMConfigError, NoCloseReferenceError
 from interviewer.grading import entailment
 from interviewer.grading.entailment import EntailmentModel
+from interviewer.grading.entry_work import EntryWork
 from interviewer.grading.grader import Grader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
@@ -22,6 +23,7 @@ from interviewer.llm.chat_model import ChatModel
 from interviewer.models import BankEntry, QuestionType, Reference, Rubric, SessionConfig
 from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 from interviewer.retrieval.store import (
+    VECTOR_CACHE_DIR,
     ChromaQuestionStore,
     IndexReport,
     QuestionFilter,
@@ -124,6 +126,24 @@ class Services:
         if self.chat_model is None:
             return OfflineExplainer()
         return LLMExplainer(self.chat_model)
+
+    @cached_property
+    def entry_work(self) -> EntryWork | None:
+        """The offline grader's work per bank entry, kept beside the vector cache (`entry_work`); None when the
+        grader has no offline part."""
+        offline = getattr(self.grader, "offline", self.grader)  # the LLM grader's guard and fallback
+        if not isinstance(offline, OfflineGrader):
+            return None
+        return EntryWork(self.settings.data_dir / VECTOR_CACHE_DIR, self.embedder, offline)
+
+    def prepare_grading(self) -> EntryWork | None:
+        """Give the grader the per-entry work kept on disk, so no first answer to an entry pays for it (cheap:
+        encodes nothing). `complete()` on the result does what was not kept: the page does it in the background
+        once grading is ready (minutes of CPU in a new data directory, nothing on a restart)."""
+        work = self.entry_work
+        if work is not None:
+            work.load(self.bank.entries.values())
+        return work
 
     def index(self) -> IndexReport:
         with self._index_lock:

@@ -445,3 +445,28 @@ def test_ctrl_c_while_grading_waits_for_the_grade() -> None:
     assert not ctrl_c.pending
     with pytest.raises(KeyboardInterrupt), ctrl_c.reading():  # while reading: at once
         ctrl_c(signals.SIGINT, None)
+
+
+def test_index_prepare_keeps_the_grading_work_per_entry(tmp_path: Path) -> None:
+    import yaml
+
+    entries = yaml.safe_load((ROOT / "bank" / "evaluation-metrics.yaml").read_text())[:2]
+    bank_dir = tmp_path / "bank"
+    bank_dir.mkdir()
+    (bank_dir / "two.yaml").write_text(yaml.safe_dump(entries, sort_keys=False))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
+    environment.update(
+        {
+            "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
+            "INTERVIEWER_BANK_DIR": str(bank_dir),
+            "HF_HUB_OFFLINE": "1",
+            "NO_COLOR": "1",
+        }
+    )
+    first = run(environment, "index", "--prepare")
+    assert first.returncode == 0, first.stderr
+    assert "added 2" in first.stdout and "texts encoded" in first.stdout
+    kept = list((tmp_path / "data" / "vectors").glob("*.entry-work.*"))
+    assert sorted(p.suffix for p in kept) == [".json", ".npy"]
+    again = run(environment, "index", "--prepare")
+    assert "grading work per entry: kept in the data directory (already up to date)" in again.stdout

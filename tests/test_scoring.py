@@ -9,6 +9,8 @@ import pytest
 from interviewer.grading.guards import check_answer
 from interviewer.grading.scoring import (
     COVERAGE_GATE,
+    COVERAGE_GATE_POWER,
+    DRAFTED_GATE,
     coverage_gate,
     feedback,
     misconception_factor,
@@ -25,9 +27,18 @@ from interviewer.models import (
 )
 
 
-def test_the_coverage_gate_scales_until_the_gate_is_reached() -> None:
+def test_the_coverage_gate_falls_steeply_below_the_gate() -> None:
     assert coverage_gate(0.0) == 0.0
-    assert coverage_gate(COVERAGE_GATE / 2) == pytest.approx(0.5)
+    assert COVERAGE_GATE_POWER > 1
+    # Half the gate's coverage earns well under half of accuracy and focus: 0.125 at power 3.
+    assert coverage_gate(COVERAGE_GATE / 2) == pytest.approx(0.5**COVERAGE_GATE_POWER)
+    assert coverage_gate(COVERAGE_GATE / 2) < coverage_gate(0.9 * COVERAGE_GATE) < 1.0
+
+
+def test_key_points_drafted_from_the_reference_keep_the_linear_gate() -> None:
+    assert coverage_gate(DRAFTED_GATE / 2, drafted=True) == pytest.approx(0.5)
+    assert coverage_gate(DRAFTED_GATE, drafted=True) == 1.0
+    assert coverage_gate(DRAFTED_GATE, drafted=False) < 1.0
     assert coverage_gate(COVERAGE_GATE) == 1.0
     assert coverage_gate(0.95) == 1.0
 

@@ -242,3 +242,20 @@ def test_a_concept_exchanged_about_the_subject_asked_is_a_swap() -> None:
         "Q-learning is off-policy, since its target uses the greedy next action rather than the one taken."
     ]
     assert find_swap(point, right, others, asked=asked) is None
+
+
+def test_a_subject_that_is_a_paired_concept_counts_when_the_clause_keeps_it() -> None:
+    # From evals/ dev: a wrong bagging answer scored 8.4 with "which is why bagging reduces bias" credited for
+    # the variance point. "Bagging" is a paired concept (bagging/boosting) but is not what the clause exchanged.
+    others = [
+        "Bagging trains many models on bootstrap samples drawn with replacement from the training set.",
+        "Bagging works best with unstable, high-variance learners such as deep decision trees.",
+    ]
+    asked = {"bag", "explain"}  # "Explain bagging."
+    answer = "Every model learns from more data, which is why bagging reduces bias: the ensemble fits more patterns."
+    swap = find_swap(GOVERNED, [answer], others, asked=asked)
+    assert swap is not None and (swap.said, swap.meant) == ("bias", "variance")
+    right = "Each model sees other rows, which is why bagging reduces variance: their errors average out."
+    assert find_swap(GOVERNED, [right], others, asked=asked) is None
+    # The subject counts only when the question asks about it.
+    assert find_swap(GOVERNED, [answer], others, asked={"explain"}) is None

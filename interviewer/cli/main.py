@@ -27,10 +27,21 @@ app.add_typer(bank_app, name="bank")
 
 
 @app.command()
-def index() -> None:
+def index(
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            help="Also do the offline grader's work per bank entry now and keep it in the data directory "
+            "(minutes of CPU the first time), so a server started on it grades every entry's first answer fast."
+        ),
+    ] = False,
+) -> None:
     """Build or refresh the question index (only changed entries are embedded)."""
     try:
-        report = shared.services().index()
+        services = shared.services()
+        report = services.index()
+        work = services.prepare_grading() if prepare else None
+        encoded = work.complete() if work is not None else 0
     except InterviewerError as exc:
         raise shared.fail(str(exc)) from None
     typer.echo(
@@ -38,6 +49,13 @@ def index() -> None:
         f"unchanged {len(report.unchanged)}  removed {len(report.removed)}"
         + ("  (rebuilt for a new embedding model)" if report.rebuilt else "")
     )
+    if prepare:
+        typer.echo(
+            "grading work per entry: kept in the data directory"
+            + (f" ({encoded} texts encoded)" if encoded else " (already up to date)")
+            if work is not None
+            else "grading work per entry: none to do (the grader has no offline part)"
+        )
 
 
 app.command()(grade)

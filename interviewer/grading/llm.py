@@ -173,7 +173,8 @@ class LLMGrader(Grader):
             ],
         )
         borne_out = min(1.0, coverage / claimed) if claimed and self.check_quotes else 1.0
-        criteria = score_criteria(rubric, _signal_from(judgement, coverage, len(found), borne_out))
+        gate = coverage_gate(coverage, drafted=not reference.key_points) * borne_out
+        criteria = score_criteria(rubric, _signal_from(judgement, coverage, len(found), gate))
         score = overall_score(criteria)
         flags: list[GradeFlag] = []
         notes: list[str] = []
@@ -393,13 +394,12 @@ def _misconceptions(
 
 
 def _signal_from(
-    judgement: GradingJudgement, coverage: float, misconceptions: int, borne_out: float = 1.0
+    judgement: GradingJudgement, coverage: float, misconceptions: int, gate: float
 ) -> Callable[[Criterion], Signal]:
-    """Each criterion's value: coverage as computed; the others, the model's level, gated by coverage and scaled
-    by `borne_out`, the share of the key-point credit the model gave that its evidence bore out (a model that
+    """Each criterion's value: coverage as computed; the others, the model's level times `gate`: the coverage gate
+    scaled by the share of the key-point credit the model gave that its evidence bore out (a model that
     credits what the candidate's words do not show is believed that much less on the rest: without this, the
     largest lift in tests/test_llm_obliging.py was 1.7); accuracy is also lowered by the misconceptions found."""
-    gate = coverage_gate(coverage) * borne_out
     levels = {c.criterion: c for c in judgement.criteria}
 
     def signal(criterion: Criterion) -> Signal:

@@ -20,13 +20,14 @@ Figures for each design choice, measured on human-graded data, are in docs/grade
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from interviewer.grading import contrasts, open_answers
 from interviewer.grading.alignment import answer_words, match_point, point_words, question_stems
+from interviewer.grading.exchanges import find_exchange
 from interviewer.grading.grader import Grader, TextSink, key_points_of, zero_grade
 from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
 from interviewer.grading.scoring import (
@@ -161,7 +162,8 @@ class OfflineGrader(Grader):
             flags.append(GradeFlag.PADDING)
         # Open-ended signals (only rubrics whose criteria name them): from the creditable spans about the question.
         about = [spans[i].text for i in creditable if on_question[i]]
-        signals = _signals(results, found, coverage, focus_share, about)
+        gate = coverage_gate(coverage, drafted=not reference.key_points)
+        signals = _signals(results, found, coverage, gate, focus_share, about)
         criteria = score_criteria(rubric, lambda c: signals[c.measure])
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
@@ -423,6 +425,31 @@ class OfflineGrader(Grader):
             )
         return self._trusted[key]
 
+    def trusted_contrasts(self, reference: Reference) -> dict[int, list[int]]:
+        """`_trusted_contrasts` of every key point of `reference` that has contrasts, by key point, computed now
+        unless known: the work an entry's first grading would do (`entry_work` does it before any answer)."""
+        points = key_points_of(reference)
+        if not any(p.contrasts for p in points):
+            return {}
+        vectors = self.embedder.embed([p.text for p in points])
+        return {
+            i: self._trusted_contrasts(reference, i, vectors) for i, p in enumerate(points) if p.contrasts
+        }
+
+    def know_trusted_contrasts(self, reference: Reference, kept: Mapping[int, list[int]]) -> None:
+        """Take `trusted_contrasts(reference)` as an earlier process computed it (`entry_work` keeps them)."""
+        points = key_points_of(reference)
+        for i, indices in kept.items():
+            self._trusted[(reference.reference_answer, points[i].text)] = list(indices)
+
+    def misconceptions_in_words(self, reference: Reference) -> set[int]:
+        """`_misconceptions_in_words` of `reference`, computed now unless known (for `entry_work`)."""
+        return self._misconceptions_in_words(reference, key_points_of(reference))
+
+    def know_misconceptions_in_words(self, reference: Reference, found: Iterable[int]) -> None:
+        """Take `misconceptions_in_words(reference)` as an earlier process computed it (`entry_work`)."""
+        self._in_words[(reference.question, reference.reference_answer)] = set(found)
+
     def _can_be_evidence(self, reference: Reference, span: Span) -> bool:
         """Text that restates the question, lists or stuffs keywords, or speaks to the grader earns nothing."""
         return not (
@@ -449,11 +476,11 @@ def _signals(
     results: list[KeyPointResult],
     found: list[MisconceptionFound],
     coverage: float,
+    gate: float,
     focus_share: float,
     about: list[str],
 ) -> dict[str, Signal]:
-    """The value and rationale of every measure a rubric criterion can name."""
-    gate = coverage_gate(coverage)
+    """The value and rationale of every measure a rubric criterion can name; `gate` is `coverage_gate`'s factor."""
     penalty = misconception_factor(len(found))
     mistakes = f"{_count(len(found), 'wrong claim')} found."
     structure = open_answers.structure(about)
@@ -517,7 +544,11 @@ def _swapped_points(
         others = [p.text for p in points if p is not point]
         negations = bool(point.contrasts)
         swap = find_swap(point.text, texts, others, negations=negations, asked=asked)
-        if swap is None or find_swap(point.text, reference, others, negations=negations, asked=asked):
+        swap = swap or find_exchange(point.text, texts)
+        if swap is None or (
+            find_swap(point.text, reference, others, negations=negations, asked=asked)
+            or find_exchange(point.text, reference)
+        ):
             continue
         if any(w.evidence == swap.clause for w in wrong):  # one clause is one wrong claim
             continue

@@ -20,11 +20,18 @@ from interviewer.models import (
     Rubric,
 )
 
-# Accuracy and focus are only fully credited once this share of the key points' weight is covered, so a short
-# correct remark cannot earn them in full. Chosen on Mohler dev, checked on SciEntsBank (docs/grader-notes.md):
-# 0.70 -> 0.60 moved r 0.624 -> 0.627 and RMSE 1.709 -> 1.628 ("Kept changes", step 4); 0.50 gave r 0.629
-# against 0.632 ("Calibration").
-COVERAGE_GATE = 0.60
+# Accuracy and focus are only fully credited once this share of the key points' weight is covered; below it their
+# credit falls as (coverage / gate) ** power, so a short or loosely worded answer cannot earn them in full.
+# Written key points (a bank entry's, an imported bank's): 0.75 and power 3, chosen on evals/ dev
+# (docs/grader-notes.md, "Issue 11, seventh session"): against 0.60 and power 1, rho 0.707 -> 0.715, wrong,
+# swapped and misconception answers <= 3 45% -> 60%, partial answers' mean 6.6 -> 4.9 (human 4.8), weak
+# 4.6 -> 2.4 (human 2.3), excellent >= 8 unchanged at 92%.
+COVERAGE_GATE = 0.75
+COVERAGE_GATE_POWER = 3
+# Key points drafted from an ad hoc reference's sentences (`grader.key_points_of`) cover it unevenly, so they keep
+# the gate chosen on Mohler dev ("Kept changes", step 4): the written gate took Mohler dev r from 0.633 to 0.596.
+DRAFTED_GATE = 0.60
+DRAFTED_GATE_POWER = 1
 
 # The share of accuracy (and, for open answers, of evidence) each misconception found takes away: two wrong
 # claims leave nothing. Not chosen by data: it dates from the first offline grader, before the dev-set work, and
@@ -58,9 +65,11 @@ def weighted_coverage(points: Sequence[KeyPoint], credits: Sequence[float]) -> f
     return sum(p.weight * c for p, c in zip(points, credits, strict=True)) / total_weight
 
 
-def coverage_gate(coverage: float) -> float:
-    """The factor (0-1) on accuracy and focus: 1 once `COVERAGE_GATE` of the key points is covered."""
-    return min(1.0, coverage / COVERAGE_GATE)
+def coverage_gate(coverage: float, drafted: bool = False) -> float:
+    """The factor (0-1) on accuracy and focus: 1 once the gate's share of the key points is covered. `drafted`:
+    the key points were drafted from the reference answer, not written."""
+    gate, power = (DRAFTED_GATE, DRAFTED_GATE_POWER) if drafted else (COVERAGE_GATE, COVERAGE_GATE_POWER)
+    return min(1.0, coverage / gate) ** power
 
 
 def misconception_factor(misconceptions: int) -> float:

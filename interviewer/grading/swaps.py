@@ -131,11 +131,15 @@ class Swap:
     clause: str  # verbatim from the answer
     said: str  # what the answer said, as it wrote it ("L2", "least", "not")
     meant: str  # what the key point needs, as the key point writes it ("L1", "maximum", "")
-    kind: str = "concept"  # "concept", "governed" (exchanged under the same word), "direction" or "negation"
+    # "concept", "governed" (exchanged under the same word), "direction", "negation" or "exchanged" (both
+    # concepts named, each with the other's description: `exchanges`)
+    kind: str = "concept"
 
     def correction(self, point: str) -> str:
         if self.kind in ("concept", "governed"):
             return f"That is true of {self.meant}, not {self.said}: {point}"
+        if self.kind == "exchanged":
+            return f"You have {self.meant} and {self.said} the wrong way round: {point}"
         return f"That is the wrong way round: {point}"
 
 
@@ -272,21 +276,28 @@ def _named(terms: list[str], text: str) -> int:
     return sum(_has(term, text) for term in terms)
 
 
-def _subject_shared(point: str, clause: str, counted: set[str], named: Collection[str]) -> int:
+def _subject_shared(
+    point: str,
+    clause: str,
+    counted: set[str],
+    named: Collection[str],
+    exchanged: Collection[str] = CONCEPT_WORDS,
+) -> int:
     """1 when `clause` names the point's subject, its first content word ("Q-learning is on-policy" for
     "Q-learning is off-policy"), or a pronoun stands for it ("it increases overfitting" for "Dropout ... reduces
     overfitting"), and the count of shared words (`counted`: the stems counted) does not hold it already. Other
     key points share the subject, so it is not one of the point's own words; but a claim about it is about the
     point. A subject named counts only when it is among the `named` stems, what the question asks about (the
     first content word of a point is not always its subject: "Class weights ..."). In an answer to one
-    question, "it" is nearly always what is asked about."""
+    question, "it" is nearly always what is asked about. A subject among the `exchanged` words (by default every
+    paired concept's) never counts."""
     subject = next((w for w in tokens(point) if w not in STOPWORDS), None)
     if subject is None:
         return 0
     if subject in tokens(clause):
-        # A subject that is itself a paired concept ("L1 penalises ...") is what a swap exchanges, not a word the
-        # two share.
-        return int(stem(subject) in named and stem(subject) not in counted and subject not in CONCEPT_WORDS)
+        # A subject that is itself an exchanged concept ("L1 penalises ...") is what a swap exchanges, not a word
+        # the two share.
+        return int(stem(subject) in named and stem(subject) not in counted and subject not in exchanged)
     # Only a pronoun that opens the clause or one of its comma-separated parts is read as its subject.
     return int(any(words[0] in PRONOUNS for part in clause.split(",") if (words := tokens(part))))
 
@@ -377,7 +388,10 @@ def find_swap(
         # A subject named counts only for an exchanged concept ("Q-learning is on-policy"): the first content
         # word of a point is not always its subject ("each coefficient can no longer be interpreted").
         exchanged = any(f.kind in ("concept", "governed") for f in flips)
-        shared += _subject_shared(point, clause, counted, asked if exchanged else ())
+        # A subject that is a paired concept counts when the clause keeps it ("bagging reduces bias" for "bagging
+        # reduces variance"): only the concepts exchanged are what the two do not share.
+        swapped = {w for f in flips for term in (f.said, f.meant) for w in tokens(term)}
+        shared += _subject_shared(point, clause, counted, asked if exchanged else (), swapped)
         if shared >= MIN_SHARED_WORDS and (best is None or shared > best[0]):
             best = (shared, directional, flips[0])
     return best[2] if best is not None and best[0] > right[best[1]] else None

@@ -12,15 +12,16 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from interviewer.config import BUNDLED_MODEL
 from interviewer.errors import EmbeddingModelError
+from interviewer.retrieval.sentence_models import SentenceModel, load_sentence_model
 
 Vectors = np.ndarray  # shape (n, dim), float32, unit length
 T = TypeVar("T")
@@ -122,6 +123,9 @@ class Embedder(ABC):
     def __init__(self) -> None:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._word_cache: OrderedDict[str, WordVectors] = OrderedDict()
+        # Kept for good, beside the caches that drop their oldest rows (`pin`).
+        self._pinned: dict[str, np.ndarray] = {}
+        self._pinned_words: dict[str, WordVectors] = {}
         self._lock = threading.Lock()
         self._batches = MicroBatcher(self._embed_batch)
         self._word_batches = MicroBatcher(self._embed_words_batch)
@@ -137,7 +141,7 @@ class Embedder(ABC):
         """Unit vectors for `texts`, in order. Repeated texts (key points, references) come from a cache."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._cached(self._cache, texts, self._batches)
+        vectors = self._cached(self._cache, texts, self._batches, self._pinned)
         return np.stack(vectors).astype(np.float32, copy=False)
 
     def remember(self, texts: Sequence[str], vectors: Vectors) -> None:
@@ -148,20 +152,35 @@ class Embedder(ABC):
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
+    def pin(self, vectors: Mapping[str, np.ndarray], words: Mapping[str, WordVectors] | None = None) -> None:
+        """Keep vectors (and word vectors) of this model computed before for as long as the embedder lives: the
+        caches drop their oldest rows once full, and grading reads a bank entry's own texts on every answer to it
+        (`grading.entry_work`). A pinned text is never encoded again."""
+        with self._lock:
+            self._pinned.update((t, np.asarray(v, dtype=np.float32)) for t, v in vectors.items())
+            self._pinned_words.update(words or {})
+
     def embed_words(self, texts: Sequence[str]) -> list[WordVectors]:
         """A vector for every word of each text, cached like `embed`.
 
         This default embeds each word on its own; a backend that can read word vectors in context (from the
         same pass that embeds the sentence) overrides `_embed_words_batch`.
         """
-        return self._cached(self._word_cache, texts, self._word_batches)
+        return self._cached(self._word_cache, texts, self._word_batches, self._pinned_words)
 
     def _cached(
-        self, cache: OrderedDict[str, T], texts: Sequence[str], compute: Callable[[list[str]], Iterable[T]]
+        self,
+        cache: OrderedDict[str, T],
+        texts: Sequence[str],
+        compute: Callable[[list[str]], Iterable[T]],
+        pinned: Mapping[str, T],
     ) -> list[T]:
-        """`compute` run only on the texts `cache` lacks (each distinct text once); the cache keeps the newest."""
+        """`compute` run only on the texts neither `pinned` nor `cache` holds (each distinct text once); the cache
+        keeps the newest."""
         with self._lock:
-            found = {t: cache[t] for t in set(texts) if t in cache}
+            found = {
+                t: pinned[t] if t in pinned else cache[t] for t in set(texts) if t in pinned or t in cache
+            }
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
             fresh = dict(zip(todo, compute(todo), strict=True))
@@ -213,14 +232,15 @@ def bundled_model_path() -> Path:
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model, loaded on first use, never from the network."""
+    """A sentence-transformers model, loaded on first use, never from the network. The bundled MiniLM runs on
+    torch alone (`sentence_models.MeanPoolingModel`, `minilm`), which starts seconds sooner."""
 
     def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu", batch_size: int = 64):
         super().__init__()
         self.model_name = model
         self.device = device
         self.batch_size = batch_size
-        self._model: Any = None
+        self._model: SentenceModel | None = None
         self._load_lock = threading.Lock()
         # The fast tokenizer inside the model is not thread-safe (its padding state is shared), so the
         # page's concurrent gradings take turns to encode; torch already uses every core for one batch.
@@ -242,26 +262,20 @@ class SentenceTransformerEmbedder(Embedder):
         return str(bundled_model_path()) if self.model_name == BUNDLED_MODEL else self.model_name
 
     @property
-    def model(self) -> Any:
+    def model(self) -> SentenceModel:
         """The model, loaded by the first caller; the others wait for it rather than load their own."""
         model = self._model
         if model is None:
             with self._load_lock:
-                if self._model is None:
-                    self._model = self._load()
                 model = self._model
+                if model is None:
+                    model = self._model = self._load()
         return model
 
-    def _load(self) -> Any:
-        """Read the model from its local directory. `local_files_only` keeps every lookup (modules, config,
-        tokenizer, weights) off the network, without touching the process environment."""
+    def _load(self) -> SentenceModel:
+        """Read the model from its local directory, never from the network (`load_sentence_model`)."""
         try:
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            transformers.logging.disable_progress_bar()
-            transformers.logging.set_verbosity_error()
-            return SentenceTransformer(self._path(), device=self.device, local_files_only=True)
+            return load_sentence_model(self._path(), self.device)
         except Exception as exc:  # any load failure becomes one clear message
             raise EmbeddingModelError(self.model_name, exc) from exc
 
@@ -276,13 +290,7 @@ class SentenceTransformerEmbedder(Embedder):
     def _embed_batch(self, texts: list[str]) -> Vectors:
         model = self.model
         with self._encode_lock:
-            vectors = model.encode(
-                texts,
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
 
     def _embed_words_batch(self, texts: list[str]) -> list[WordVectors]:
@@ -292,24 +300,13 @@ class SentenceTransformerEmbedder(Embedder):
         so a text embedded for its words costs no second pass.
         """
         model = self.model
-        tokenizer = model.tokenizer
-        limit = model.get_max_seq_length()
-        with self._encode_lock:  # both calls use the shared tokenizer
-            outputs = model.encode(
-                texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
-            )
-            all_offsets = [
-                tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)[
-                    "offset_mapping"
-                ]
-                for text in texts
-            ]
+        with self._encode_lock:  # the pass uses the shared tokenizer
+            passes = model.token_passes(texts, batch_size=self.batch_size)
         result = []
         sentence_vectors = {}
-        for text, output, offsets in zip(texts, outputs, all_offsets, strict=True):
-            tokens = output["token_embeddings"].float().cpu().numpy()
-            result.append(_pool_words(text, offsets[: len(tokens)], tokens))
-            vector = output["sentence_embedding"].float().cpu().numpy()
+        for text, done in zip(texts, passes, strict=True):
+            result.append(_pool_words(text, done.offsets, done.tokens))
+            vector = done.sentence
             sentence_vectors[text] = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
         with self._lock:
             self._cache.update(sentence_vectors)

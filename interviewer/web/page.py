@@ -452,6 +452,13 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
         except Exception as exc:
             log.exception("warm-up failed")
             warm.error = str(exc)
+            return
+        try:  # the grading work per bank entry: kept (under a second), then what was not (behind gradings)
+            work = services.prepare_grading()
+            if work is not None and services.settings.prepare_entries:
+                work.complete()
+        except Exception:
+            log.exception("preparing the grading work per entry failed; first answers will do it")
 
     thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()

@@ -1,0 +1,61 @@
+"""Two paired concepts exchanged inside one sentence (`interviewer/grading/exchanges.py`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.grading.exchanges import find_exchange
+
+RATES = "The true positive rate is TP / (TP + FN) and the false positive rate is FP / (FP + TN)."
+BAGGING = "Bagging mainly reduces variance and leaves bias largely unchanged."
+
+
+def test_each_concept_given_the_other_ones_description_is_an_exchange() -> None:
+    # From evals/ dev: a swapped ROC answer scored 9.8, every word of this point in one sentence.
+    answer = "For every threshold you compute the false positive rate, TP/(TP+FN), and the true positive rate, FP/(FP+TN)."
+    swap = find_exchange(RATES, [answer])
+    assert swap is not None and swap.clause == answer and swap.kind == "exchanged"
+    assert swap.correction(RATES) == (
+        f"You have true positive rate and false positive rate the wrong way round: {RATES}"
+    )
+    exchanged = find_exchange(BAGGING, ["It reduces bias and leaves variance unchanged."])
+    assert exchanged is not None and {exchanged.said, exchanged.meant} == {"bias", "variance"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The true positive rate is TP/(TP+FN), and the false positive rate is FP/(FP+TN).",
+        "It reduces variance and leaves bias unchanged.",
+        "Bagging does little for bias but reduces variance a lot.",  # bias first, each with its own words
+        "The false positive rate, FP/(FP+TN), is plotted against the true positive rate.",  # one side only
+        "Recall is what matters here.",  # neither concept
+    ],
+)
+def test_right_one_sided_and_unrelated_sentences_are_no_exchange(answer: str) -> None:
+    point = RATES if "rate" in answer else BAGGING
+    assert find_exchange(point, [answer]) is None
+
+
+def test_a_sentence_binding_the_pair_the_right_way_outweighs_a_crossed_one() -> None:
+    crossed = "The false positive rate is TP/(TP+FN) and the true positive rate is FP/(FP+TN)."
+    right = "To be exact, the true positive rate is TP/(TP+FN) and the false positive rate is FP/(FP+TN)."
+    assert find_exchange(RATES, [crossed]) is not None
+    assert find_exchange(RATES, [crossed, right]) is None
+
+
+def test_a_point_that_names_one_concept_of_a_pair_is_not_read() -> None:
+    assert find_exchange("Bagging mainly reduces variance.", ["Bagging reduces bias, not variance."]) is None
+
+
+def test_a_relative_clause_describes_the_concept_named_just_before_it() -> None:
+    # Typed into the terminal: "which is TP/(TP+FN)" is a clause of its own, but it describes the false positive
+    # rate named before it, not the true positive rate named after it.
+    answer = (
+        "A ROC curve plots, for every threshold, the false positive rate, which is TP/(TP+FN), against the true "
+        "positive rate, which is FP/(FP+TN)."
+    )
+    swap = find_exchange(RATES, [answer])
+    assert swap is not None and swap.clause == answer
+    right = answer.replace("TP/(TP+FN)", "X").replace("FP/(FP+TN)", "TP/(TP+FN)").replace("X", "FP/(FP+TN)")
+    assert find_exchange(RATES, [right]) is None
