@@ -126,6 +126,19 @@ def test_ordering_on_a_shipped_entry(bank, grader) -> None:
     assert s_full > s_partial > s_wrong
 
 
+def test_a_partial_answer_is_told_why_its_accuracy_is_counted_in_part(bank, grader) -> None:
+    entry = bank.get("precision-vs-recall")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    partial = "Precision is how many of the things we predicted positive are really positive."
+    grade = grader.grade(reference, partial, rubric)
+    correctness = next(c for c in grade.criteria if c.id == "correctness")
+    assert correctness.score < 5
+    assert correctness.rationale.startswith("No wrong claims found. Counted at ")
+    assert "it counts in full once 75% of the key points' weight is made, and this answer made" in (
+        correctness.rationale
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "flag"),
     [

@@ -13,6 +13,7 @@ from interviewer.grading.scoring import (
     DRAFTED_GATE,
     coverage_gate,
     feedback,
+    gate_note,
     misconception_factor,
     weighted_coverage,
 )
@@ -109,3 +110,11 @@ def test_the_stop_set_is_the_guards_and_off_topic_and_no_stopped_answer_is_follo
         grade = Grade(score=0, grader="offline", key_points=missed, flags=[flag])
         asked = policy.after_answer(state, grade)[1].kind
         assert asked == ("ask" if flag in STOPS_GRADING else "follow_up"), flag
+
+
+def test_the_gate_note_says_what_the_gate_took() -> None:
+    assert gate_note(COVERAGE_GATE) == ""
+    assert gate_note(COVERAGE_GATE / 2) == (
+        " Counted at 12%: it counts in full once 75% of the key points' weight is made, and this answer made 38%."
+    )
+    assert "once 60%" in gate_note(0.3, drafted=True)

@@ -34,6 +34,7 @@ from interviewer.grading.scoring import (
     Signal,
     coverage_gate,
     feedback,
+    gate_note,
     misconception_factor,
     overall_score,
     score_criteria,
@@ -162,8 +163,7 @@ class OfflineGrader(Grader):
             flags.append(GradeFlag.PADDING)
         # Open-ended signals (only rubrics whose criteria name them): from the creditable spans about the question.
         about = [spans[i].text for i in creditable if on_question[i]]
-        gate = coverage_gate(coverage, drafted=not reference.key_points)
-        signals = _signals(results, found, coverage, gate, focus_share, about)
+        signals = _signals(results, found, coverage, not reference.key_points, focus_share, about)
         criteria = score_criteria(rubric, lambda c: signals[c.measure])
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
@@ -476,11 +476,13 @@ def _signals(
     results: list[KeyPointResult],
     found: list[MisconceptionFound],
     coverage: float,
-    gate: float,
+    drafted: bool,
     focus_share: float,
     about: list[str],
 ) -> dict[str, Signal]:
-    """The value and rationale of every measure a rubric criterion can name; `gate` is `coverage_gate`'s factor."""
+    """The value and rationale of every measure a rubric criterion can name; `drafted`: the key points were
+    drafted from the reference answer (`scoring.coverage_gate`)."""
+    gate, gated = coverage_gate(coverage, drafted), gate_note(coverage, drafted)
     penalty = misconception_factor(len(found))
     mistakes = f"{_count(len(found), 'wrong claim')} found."
     structure = open_answers.structure(about)
@@ -496,8 +498,11 @@ def _signals(
             coverage,
             f"Covered {covered} of {len(results)} key points" + (f", {partial} partly." if partial else "."),
         ),
-        "accuracy": (gate * penalty, mistakes if found else "No wrong claims found."),
-        "focus": (gate * focus_share, f"{round(100 * focus_share)}% of the answer is about the question."),
+        "accuracy": (gate * penalty, (mistakes if found else "No wrong claims found.") + gated),
+        "focus": (
+            gate * focus_share,
+            f"{round(100 * focus_share)}% of the answer is about the question.{gated}",
+        ),
     }
 
 

@@ -72,6 +72,18 @@ def coverage_gate(coverage: float, drafted: bool = False) -> float:
     return min(1.0, coverage / gate) ** power
 
 
+def gate_note(coverage: float, drafted: bool = False) -> str:
+    """What `coverage_gate` did to a criterion, said to the candidate beside its rationale ("" when nothing)."""
+    gate = coverage_gate(coverage, drafted)
+    if gate >= 1.0:
+        return ""
+    full = DRAFTED_GATE if drafted else COVERAGE_GATE
+    return (
+        f" Counted at {round(100 * gate)}%: it counts in full once {round(100 * full)}% of the key points' weight"
+        f" is made, and this answer made {round(100 * coverage)}%."
+    )
+
+
 def misconception_factor(misconceptions: int) -> float:
     """The factor (0-1) on accuracy, and on evidence for open answers, after this many misconceptions."""
     return max(0.0, 1.0 - MISCONCEPTION_PENALTY * misconceptions)
