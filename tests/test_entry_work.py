@@ -130,7 +130,7 @@ def test_the_kept_trusted_contrasts_are_what_grading_would_compute(tmp_path: Pat
     for entry in entries:
         reference = Reference.from_entry(entry)
         known = {
-            i: grader._trusted[(reference.reference_answer, p.text)]
+            i: grader._trusted[(reference.question, reference.reference_answer, p.text)]
             for i, p in enumerate(entry.key_points)
             if p.contrasts
         }

@@ -6,7 +6,8 @@ import pytest
 
 from interviewer.grading.grader import is_verbatim, key_points_of
 from interviewer.grading.offline import OfflineGrader
-from interviewer.models import KeyPoint, Misconception, QuestionType, Reference
+from interviewer.interview.session import Session
+from interviewer.models import KeyPoint, KeyPointResult, Misconception, QuestionType, Reference
 
 BIAS_VARIANCE = Reference(
     question="Explain the bias-variance trade-off.",
@@ -319,3 +320,23 @@ def test_any_embedder_can_grade_through_the_default_word_vectors(fake_embedder, 
     assert fake_embedder.batches[-1] == [
         "against"
     ]  # the other words were embedded (and cached) while grading
+
+
+def test_a_follow_up_is_read_against_its_own_reference_whichever_is_graded_first(bank, embedder) -> None:
+    # A follow-up's reference holds one key point of its entry; the contrasts its reference answer leaves usable
+    # differ from the entry's (no other point to be nearer to), and were kept under the entry's key, so the
+    # result depended on which was graded first (found by a helper, issue 15).
+    entry = bank.get("numpy-stable-softmax")
+    point = entry.key_points[0]
+    main = Reference.from_entry(entry)
+    target = KeyPointResult(text=point.text, weight=point.weight, status="missing", probe=point.probe)
+    follow_up = Session._follow_up_reference(entry, target)
+    entry_first = OfflineGrader(embedder)
+    main_1, follow_up_1 = entry_first.trusted_contrasts(main), entry_first.trusted_contrasts(follow_up)
+    follow_up_first = OfflineGrader(embedder)
+    follow_up_2, main_2 = (
+        follow_up_first.trusted_contrasts(follow_up),
+        follow_up_first.trusted_contrasts(main),
+    )
+    assert main_1 == main_2 and follow_up_1 == follow_up_2
+    assert main_1[0] != follow_up_1[0]  # the two readings differ, so the order mattered

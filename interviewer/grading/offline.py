@@ -123,9 +123,10 @@ class OfflineGrader(Grader):
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
         self.pairs = pairs
-        # The contrasts each entry's own reference answer leaves usable, by (reference, key point): the same on
-        # every grade of that entry, and with the pair model too dear to recompute.
-        self._trusted: dict[tuple[str, str], list[int]] = {}
+        # The contrasts each entry's own reference answer leaves usable, by (question, reference, key point): the
+        # same on every grade of that entry, and with the pair model too dear to recompute. The question tells a
+        # follow-up's reference (one key point, read against no other) from its entry's.
+        self._trusted: dict[tuple[str, str, str], list[int]] = {}
         self._in_words: dict[tuple[str, str], set[int]] = {}  # `_misconceptions_in_words`, by reference
 
     def grade(
@@ -410,7 +411,7 @@ class OfflineGrader(Grader):
     def _trusted_contrasts(self, reference: Reference, index: int, point_vectors: np.ndarray) -> list[int]:
         """`contrasts.trusted` for key point `index`, computed once per reference and point."""
         point = key_points_of(reference)[index]
-        key = (reference.reference_answer, point.text)
+        key = (reference.question, reference.reference_answer, point.text)
         if key not in self._trusted:
             own = [c for s in sentence_spans(reference.reference_answer) for c in split_clauses(s.text)]
             self._trusted[key] = contrasts.trusted(
@@ -440,7 +441,7 @@ class OfflineGrader(Grader):
         """Take `trusted_contrasts(reference)` as an earlier process computed it (`entry_work` keeps them)."""
         points = key_points_of(reference)
         for i, indices in kept.items():
-            self._trusted[(reference.reference_answer, points[i].text)] = list(indices)
+            self._trusted[(reference.question, reference.reference_answer, points[i].text)] = list(indices)
 
     def misconceptions_in_words(self, reference: Reference) -> set[int]:
         """`_misconceptions_in_words` of `reference`, computed now unless known (for `entry_work`)."""
