@@ -469,4 +469,4 @@ def test_index_prepare_keeps_the_grading_work_per_entry(tmp_path: Path) -> None:
     kept = list((tmp_path / "data" / "vectors").glob("*.entry-work.*"))
     assert sorted(p.suffix for p in kept) == [".json", ".npy"]
     again = run(environment, "index", "--prepare")
-    assert "grading work per entry: kept in the data directory (already up to date)" in again.stdout
+    assert "grading work per entry: kept in the data directory (0 texts encoded)" in again.stdout

@@ -51,8 +51,7 @@ def index(
     )
     if prepare:
         typer.echo(
-            "grading work per entry: kept in the data directory"
-            + (f" ({encoded} texts encoded)" if encoded else " (already up to date)")
+            f"grading work per entry: kept in the data directory ({encoded} texts encoded)"
             if work is not None
             else "grading work per entry: none to do (the grader has no offline part)"
         )
