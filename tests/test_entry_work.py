@@ -120,12 +120,18 @@ def test_grades_are_the_same_with_the_kept_work_as_without(tmp_path: Path, bank:
     assert any(g.score > 0 for g in without)  # graded in full, not stopped as off-topic
 
 
-def test_the_kept_trusted_contrasts_are_what_grading_would_compute(tmp_path: Path, bank: Bank) -> None:
-    entries = entries_with_contrasts(bank)
+def loaded_from_kept_work(tmp_path: Path, entries: list[BankEntry]) -> tuple[CountingEmbedder, OfflineGrader]:
+    """A new grader (and its counting model) given the work an earlier one kept for `entries`."""
     kept_work(tmp_path, entries)
     model = CountingEmbedder()
     grader = OfflineGrader(model)
     EntryWork(tmp_path, model, grader).load(entries)
+    return model, grader
+
+
+def test_the_kept_trusted_contrasts_are_what_grading_would_compute(tmp_path: Path, bank: Bank) -> None:
+    entries = entries_with_contrasts(bank)
+    _, grader = loaded_from_kept_work(tmp_path, entries)
     fresh = OfflineGrader(CountingEmbedder())
     for entry in entries:
         reference = Reference.from_entry(entry)
@@ -139,10 +145,7 @@ def test_the_kept_trusted_contrasts_are_what_grading_would_compute(tmp_path: Pat
 
 def test_the_kept_misconception_sets_are_what_grading_would_compute(tmp_path: Path, bank: Bank) -> None:
     entries = entries_with_contrasts(bank)
-    kept_work(tmp_path, entries)
-    model = CountingEmbedder()
-    grader = OfflineGrader(model)
-    EntryWork(tmp_path, model, grader).load(entries)
+    model, grader = loaded_from_kept_work(tmp_path, entries)
     fresh = OfflineGrader(CountingEmbedder())
     for entry in entries:
         for reference in [Reference.from_entry(entry), *follow_up_references(entry)]:

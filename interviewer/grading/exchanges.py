@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from interviewer.grading.swaps import PAIRED_CONCEPTS, Swap
+from interviewer.grading.swaps import Swap, pairs_named
 from interviewer.text import STOPWORDS, split_clauses, stem, tokens
 
 
@@ -81,7 +81,7 @@ def _crossed(sentence: dict[str, set[str]], own: dict[str, set[str]], a: str, b:
 def find_exchange(point: str, sentences: list[str]) -> Swap | None:
     """The sentence that gives the two paired concepts `point` names each other's descriptions, unless another
     sentence binds them the right way round."""
-    for a, b in PAIRED_CONCEPTS:
+    for a, b in pairs_named(point):
         bound = _bindings(point, (a, b))
         own = {a: bound[a] - bound[b], b: bound[b] - bound[a]}
         if not (own[a] and own[b]):

@@ -151,15 +151,14 @@ def _has(term: str, text: str) -> bool:
     return _find(term, text) is not None
 
 
+def pairs_named(text: str) -> list[tuple[str, str]]:
+    """The paired concepts whose two terms `text` both names ("precision" and "recall")."""
+    return [pair for pair in PAIRED_CONCEPTS if all(_has(t, text) for t in pair)]
+
+
 def both_named(text: str) -> set[str]:
-    """The stems of the paired concepts whose two terms `text` both names ("precision" and "recall")."""
-    return {
-        stem(w)
-        for pair in PAIRED_CONCEPTS
-        if all(_has(t, text) for t in pair)
-        for t in pair
-        for w in tokens(t)
-    }
+    """The stems of the paired concepts whose two terms `text` both names (`pairs_named`)."""
+    return {stem(w) for pair in pairs_named(text) for t in pair for w in tokens(t)}
 
 
 def _as_written(term: str, text: str) -> str:
