@@ -103,7 +103,6 @@ class _Vectors:
     misconceptions: np.ndarray
     question: np.ndarray
     reference: np.ndarray
-    answer: np.ndarray
     spans: np.ndarray
     span_words: list[WordVectors]
     point_words: list[WordVectors]
@@ -139,7 +138,7 @@ class OfflineGrader(Grader):
         spans = sentence_spans(answer)
         usable, flags = self._usable_spans(reference, answer, spans)
         vectors = self._embed(reference, answer, points, spans)
-        if self._relevance(vectors, len(spans)) < self.t.off_topic:
+        if self._off_topic(answer, vectors):
             return zero_grade(reference, rubric, self.name, GradeFlag.OFF_TOPIC, OFF_TOPIC_MESSAGE)
 
         found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
@@ -199,14 +198,14 @@ class OfflineGrader(Grader):
     def _embed(
         self, reference: Reference, answer: str, points: list[KeyPoint], spans: list[Span]
     ) -> _Vectors:
-        # Word vectors first: the same pass caches the sentence vectors of the spans and of the whole answer, so
-        # the sentence embedding below costs no second pass.
-        span_words = self.embedder.embed_words([answer, *(s.text for s in spans)])[1:]
+        # Word vectors first: the same pass caches the spans' sentence vectors, so the sentence embedding below
+        # costs no second pass. The whole answer is embedded only when `_off_topic` needs it.
+        span_words = self.embedder.embed_words([s.text for s in spans])
         key_words = self.embedder.embed_words([p.text for p in points])
         texts = (
             [p.text for p in points]
             + [m.text for m in reference.misconceptions]
-            + [reference.question, reference.reference_answer, answer]
+            + [reference.question, reference.reference_answer]
             + [s.text for s in spans]
         )
         vectors = self.embedder.embed(texts)
@@ -217,20 +216,19 @@ class OfflineGrader(Grader):
             misconceptions=vectors[n_points:parts],
             question=vectors[parts],
             reference=vectors[parts + 1],
-            answer=vectors[parts + 2],
-            spans=vectors[parts + 3 :],
+            spans=vectors[parts + 2 :],
             span_words=span_words,
             point_words=key_words,
         )
 
-    @staticmethod
-    def _relevance(vectors: _Vectors, n_spans: int) -> float:
-        """How close the answer comes to the question, the reference or any key point; low means off-topic."""
-        return max(
-            float(vectors.answer @ vectors.reference),
-            float(vectors.answer @ vectors.question),
-            float((vectors.spans @ vectors.points.T).max()) if n_spans else 0.0,
-        )
+    def _off_topic(self, answer: str, vectors: _Vectors) -> bool:
+        """Whether the answer comes near none of the key points, the question and the reference. A sentence near
+        a key point settles it, so the whole answer is embedded only when no sentence is."""
+        near = float((vectors.spans @ vectors.points.T).max()) if len(vectors.spans) else 0.0
+        if near >= self.t.off_topic:
+            return False
+        whole = self.embedder.embed([answer])[0]
+        return max(near, float(whole @ vectors.reference), float(whole @ vectors.question)) < self.t.off_topic
 
     def _about_the_question(self, vectors: _Vectors) -> np.ndarray:
         """Which spans are about the question: close enough to a key point or to the reference answer."""
