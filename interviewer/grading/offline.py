@@ -253,6 +253,7 @@ class OfflineGrader(Grader):
         mis_sims = vectors.spans[usable] @ vectors.misconceptions.T
         by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
         asked = question_stems(reference.question)
+        readings = _span_readings(points, usable, vectors, asked)
         for m, misconception in enumerate(reference.misconceptions):
             row = int(np.argmax(mis_sims[:, m]))
             sim = float(mis_sims[row, m])
@@ -263,7 +264,7 @@ class OfflineGrader(Grader):
                 and sim >= float(point_sims[row, best_point]) - self.t.misconception_margin
                 and _closer_in_wording(spans[usable[row]].text, misconception.text, points[best_point].text)
             ):
-                index = _said_in_words(misconception.text, by_words[m], points, spans, usable, vectors, asked)
+                index = _said_in_words(misconception.text, by_words[m], readings, spans, asked)
                 # The reference's own self-check is dear (its word vectors), so it is made only when needed.
                 if index is not None and m not in self._misconceptions_in_words(reference, points):
                     index = None
@@ -289,11 +290,11 @@ class OfflineGrader(Grader):
             vectors = self._embed(reference, reference.reference_answer, points, own)
             by_words = self.embedder.embed_words([m.text for m in reference.misconceptions])
             asked = question_stems(reference.question)
-            every = range(len(own))
+            readings = _span_readings(points, range(len(own)), vectors, asked)
             self._in_words[key] = {
                 m
                 for m, misconception in enumerate(reference.misconceptions)
-                if _said_in_words(misconception.text, by_words[m], points, own, every, vectors, asked) is None
+                if _said_in_words(misconception.text, by_words[m], readings, own, asked) is None
             }
         return self._in_words[key]
 
@@ -572,29 +573,48 @@ MISCONCEPTION_RECALL = 0.65
 MISCONCEPTION_RECALL_MARGIN = 0.10
 
 
+@dataclass(frozen=True)
+class _SpanReading:
+    """A span's content words, read once for all of an entry's misconceptions (`_said_in_words`)."""
+
+    index: int
+    words: np.ndarray
+    owners: np.ndarray
+    best: float  # the highest word recall of any key point in the span
+    nearest: str  # the key point nearest the span as a sentence
+
+
+def _span_readings(
+    points: list[KeyPoint], usable: Iterable[int], vectors: _Vectors, asked: set[str]
+) -> list[_SpanReading]:
+    key_words = [point_words(p, asked) for p in vectors.point_words]
+    readings = []
+    for index in usable:
+        words, owners = answer_words(vectors.span_words, [index], asked)
+        best = max(match_point(k, words, owners).recall for k in key_words)
+        nearest = points[int(np.argmax(vectors.spans[index] @ vectors.points.T))].text
+        readings.append(_SpanReading(index, words, owners, best, nearest))
+    return readings
+
+
 def _said_in_words(
     misconception: str,
     misconception_words: WordVectors,
-    points: list[KeyPoint],
+    readings: list[_SpanReading],
     spans: list[Span],
-    usable: Iterable[int],
-    vectors: _Vectors,
     asked: set[str],
 ) -> int | None:
     """The usable span that states the misconception by its words rather than any key point's, and is closer in
     wording to it than to its nearest key point, if one does."""
     wrong = point_words(misconception_words, asked)
-    for index in usable:
-        words, owners = answer_words(vectors.span_words, [index], asked)
-        recall = match_point(wrong, words, owners).recall
-        best = max(match_point(point_words(p, asked), words, owners).recall for p in vectors.point_words)
-        nearest = points[int(np.argmax(vectors.spans[index] @ vectors.points.T))].text
+    for span in readings:
+        recall = match_point(wrong, span.words, span.owners).recall
         if (
             recall >= MISCONCEPTION_RECALL
-            and recall >= best + MISCONCEPTION_RECALL_MARGIN
-            and _closer_in_wording(spans[index].text, misconception, nearest)
+            and recall >= span.best + MISCONCEPTION_RECALL_MARGIN
+            and _closer_in_wording(spans[span.index].text, misconception, span.nearest)
         ):
-            return index
+            return span.index
     return None
 
 
