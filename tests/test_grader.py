@@ -244,6 +244,23 @@ def test_a_misconception_said_with_a_pronoun_is_found_by_its_words(bank, grader)
     assert not grader.grade(Reference.from_entry(entry), right, bank.rubric_for(entry.type)).misconceptions
 
 
+def test_a_sentence_that_denies_a_misconception_is_not_taken_for_it(bank, grader) -> None:
+    """It shares the misconception's words, negated: "needs no validation set" against "needs a separate
+    validation set"."""
+    entry = bank.get("decision-tree-pruning")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    wrong = "C4.5's pessimistic pruning needs a separate validation set to estimate each subtree's error."
+    assert wrong in [m.text for m in reference.misconceptions]
+    start = "Post-pruning grows the full tree, then cuts it back from the leaves up. "
+    denies = 'C4.5 prunes "pessimistically": it inflates each node\'s training error by a confidence correction, so '
+    denies += "it needs no validation set."
+    says = (
+        "C4.5 prunes pessimistically, so it needs a separate validation set to estimate each subtree's error."
+    )
+    assert wrong not in [m.text for m in grader.grade(reference, start + denies, rubric).misconceptions]
+    assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
+
+
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
     reference = Reference(
         question="What does a hash table do?",

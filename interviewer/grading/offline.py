@@ -268,8 +268,8 @@ class OfflineGrader(Grader):
                 # The reference's own self-check is dear (its word vectors), so it is made only when needed.
                 if index is not None and m not in self._misconceptions_in_words(reference, points):
                     index = None
-            if index is None:
-                continue
+            if index is None or find_swap(misconception.text, [spans[index].text], asked=asked):
+                continue  # not said, or denied ("it needs no validation set" against "… needs a validation set")
             blocked.add(index)
             found.append(
                 MisconceptionFound(
