@@ -81,8 +81,16 @@ class WarmUp:
         return "⏳ Loading the grading model and the question index… Set up your interview meanwhile."
 
 
-def _downloads(files: tuple[Any, ...] | None) -> list[Any]:
+# Gradio builds a new component, and its config with a JSON schema, for every update it is sent (`gr.skip()`
+# included): about 1 ms for a download button, 3 of them in every view. A plain value costs a tenth of that, so
+# outputs whose value the page is known to show already go as plain values.
+HIDDEN = None  # the value of a hidden download button: sent plain, it leaves the (hidden) button as it is
+
+
+def _downloads(files: tuple[Any, ...] | None, hidden_already: bool = False) -> list[Any]:
     if files is None:
+        if hidden_already:
+            return [HIDDEN] * 3
         return [gr.DownloadButton(value=None, visible=False) for _ in range(3)]
     return [gr.DownloadButton(value=str(f), visible=True) for f in files]
 
@@ -133,15 +141,20 @@ class PageActions:
 
     # --- views --------------------------------------------------------------------------------------
 
-    def view(self, session: Session | None, notice: str = "", answer: str = KEEP) -> tuple[Any, ...]:
+    def view(
+        self, session: Session | None, notice: str = "", answer: str = KEEP, *, was_running: bool = False
+    ) -> tuple[Any, ...]:
         """Outputs of the interview tab: id, chat, answer box, notice, card, report, 3 downloads, clock, then
-        the Hint and Reveal buttons (study mode only) and the set-up panel (folded while an interview runs)."""
+        the Hint and Reveal buttons (study mode only) and the set-up panel (folded while an interview runs).
+        `was_running`: the page shows this session running (an answer to it), so its downloads are hidden
+        already, and stay so (as plain values, `HIDDEN`) while it runs."""
         box: Any = gr.skip() if answer == KEEP else answer
         if session is None:
             return ("", [], box, notice, "", "", *_downloads(None), clock_html(None), *_controls(None))
         t = session.transcript
         finished = session.finished
         extras = report_extras(t, self.services.bank, session.seconds) if finished else None
+        files = export_files(t, extras, root=self.exports) if extras else None
         return (
             t.session_id,
             chat_of(t),
@@ -149,7 +162,7 @@ class PageActions:
             notice,
             latest_card(t, self.services.bank),
             report_fragment(t, extras, retry_session=t.session_id) if extras else "",
-            *_downloads(export_files(t, extras, root=self.exports) if extras else None),
+            *_downloads(files, hidden_already=was_running),
             clock_html(self.registry.deadline(session)),
             *_controls(session),
         )
@@ -242,13 +255,27 @@ class PageActions:
                 sink.put(None)
 
         threading.Thread(target=work, name=f"grade-{session_id}", daemon=True).start()
-        waiting = [*base, {"role": "assistant", "content": GRADING_NOTE}]
-        yield (gr.skip(), waiting, *(gr.skip() for _ in range(VIEW_SIZE - 2)))
+
+        # A study session has no clock: its box is empty, as `clock_html(None)` draws it.
+        clock = clock_html(None) if session.config.mode == "study" else gr.skip()
+
+        def grading(chat: list[dict[str, str]]) -> tuple[Any, ...]:
+            """The view while the answer is graded: the chat; the id, the hidden downloads and the clock as the
+            page shows them (plain values are cheaper for Gradio than skips); the rest left as it is."""
+            return (
+                session_id,
+                chat,
+                *(gr.skip() for _ in range(4)),
+                *_downloads(None, hidden_already=True),
+                clock,
+                *(gr.skip() for _ in range(3)),
+            )
+
+        yield grading([*base, {"role": "assistant", "content": GRADING_NOTE}])
         while (so_far := sink.get()) is not None:
             if session.config.mode == "study":  # exam mode holds feedback until the end
                 # each message of the reply in a bubble of its own: the feedback, then the next question
-                shown = [*base, *({"role": "assistant", "content": m} for m in so_far)]
-                yield (gr.skip(), shown, *(gr.skip() for _ in range(VIEW_SIZE - 2)))
+                yield grading([*base, *({"role": "assistant", "content": m} for m in so_far)])
         error = outcome.get("error")
         if isinstance(error, InterviewerError):
             yield self._refusal(session_id, str(error), visitor)
@@ -261,7 +288,7 @@ class PageActions:
             )
         else:
             reply: Reply = outcome["reply"]
-            yield self.view(self.registry.get(session_id), reply.notice, answer="")
+            yield self.view(self.registry.get(session_id), reply.notice, answer="", was_running=True)
 
     def command(self, name: policy.Command | str) -> Any:
         def run(session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:
