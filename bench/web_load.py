@@ -3,6 +3,7 @@
     .venv/bin/python bench/web_load.py back-to-back [--candidates 10 50]
     .venv/bin/python bench/web_load.py realistic [--candidates 50 200 500] [--duration 120]
     .venv/bin/python bench/web_load.py saturation [--rates 0.5 1 2 4 8] [--step 30] [--topic T --warm-up 120]
+        [--baseline-commit SHA]
 
 One `python app.py` subprocess with default settings (queue concurrency INTERVIEWER_WEB_CONCURRENCY=2, queue
 size 64), except that the per-visitor answer limit is lifted: back-to-back and saturation send answers far faster
@@ -17,7 +18,16 @@ Modes:
   not waiting for a reply (a new candidate when all are waiting), `--step` seconds per rate, up to the first rate
   whose turn p95 passes 2 s; then the bare throughput of the grader on the same answers, in this process.
   A fresh server grades a bank entry slowly the first time (per-entry work the grader keeps in memory), so
-  `--topic` (interviews on one topic) with `--warm-up` (unmeasured seconds first) measures a warm server.
+  `--topic` (interviews on one topic) with `--warm-up` (unmeasured seconds first) measures a warm server; the
+  warm-up goes on in 10 s steps (up to twice `--warm-up`) until every entry of the topic has been answered.
+- saturation `--baseline-commit SHA`: first the same steps against the page of the code at SHA (a `git clone` of
+  this checkout in a temp directory, checked out at SHA; the checkout itself is left alone), then against this
+  checkout's, and the ratio of the highest rates each held. Both get the same seeded arrivals, the same answer
+  generator (on the old server from the old checkout's bank/, so the answers fit the questions it asks), the same
+  `--topic` and `--warm-up`, and this venv's python. What differs is what each server starts with, as each would
+  after a restart: the old one builds its own index from its own bank/ in a fresh data directory (before it is
+  ready, so unmeasured) and keeps no grading work on disk; this checkout's gets the built index and kept grading
+  work copied from its .interviewer/ (`Server(warm=True)`). The bare grading runs on this checkout's code only.
 
 A candidate answers each question with 1-3 sentences of its bank entry's reference answer and each follow-up with
 one of its key points, so answers are on topic and graded in full (`--fixed-answers`: the four fixed answers the first
@@ -38,6 +48,7 @@ import random
 import re
 import secrets
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -130,6 +141,12 @@ class Tally:
             f"{np.percentile(answers, 95):.0f} ms); errors {len(self.errors)}; nproc {os.cpu_count()}; "
             f"load average {load()}"
         )
+
+    def extend(self, other: Tally) -> None:
+        self.turns += other.turns
+        self.answer_turns += other.answer_turns
+        self.errors += other.errors
+        self.answers += other.answers
 
     def p95(self) -> float:
         return float(np.percentile(self.turns, 95)) if self.turns else 0.0
@@ -281,24 +298,54 @@ class OpenLoop:
         return tally, offered
 
 
+@dataclass
+class Stepped:
+    """What `saturation` measured: the warm-up's tally, the steps' (their answers are `bare_grading`'s), the
+    highest rate offered that held p95 <= `P95_LIMIT` with no errors, and the turns/s delivered at that step."""
+
+    warming: Tally
+    measured: Tally
+    lines: list[str]  # the printed lines, to print again beside another server's
+    held: float = 0.0
+    delivered: float = 0.0
+
+
 async def saturation(
     page: PageClient, bank: Bank, rates: list[float], questions: int, step: float, warm_up: float
-) -> tuple[Tally, Tally]:
+) -> Stepped:
     """Step the rate up until a step's turn p95 passes `P95_LIMIT` or a turn fails. `warm_up` seconds at the first
-    rate go first, unmeasured. Returns the warm-up's tally and the steps' (their answers are `bare_grading`'s)."""
-    arrivals, everything, warming = OpenLoop(page, bank, questions), Tally(), Tally()
+    rate go first, unmeasured; with `--topic`, longer if some entry of the topic has not been answered yet."""
+    arrivals = OpenLoop(page, bank, questions)
+    done = Stepped(Tally(), Tally(), [])
+
+    def say(line: str) -> None:
+        print(line)
+        done.lines.append(line)
+
     if warm_up:
-        warming, offered = await arrivals.step(rates[0], warm_up)
-        print(warming.line(f"warm-up at {rates[0]:4.1f}/s, not counted", offered))
+        done.warming, offered = await arrivals.step(rates[0], warm_up)
+        if Candidate.topics:  # go on (at most as long again) until every entry of the topic was graded once
+            entries = {e.id for e in bank.entries.values() if e.topic in Candidate.topics}
+            while entries - {entry_id for entry_id, _ in done.warming.answers} and offered < 2 * warm_up:
+                more, seconds = await arrivals.step(rates[0], 10)
+                done.warming.extend(more)
+                offered += seconds
+            answered = entries & {entry_id for entry_id, _ in done.warming.answers}
+            short = "" if answered == entries else " (not all: lengthen --warm-up)"
+            say(
+                f"warm-up answered {len(answered)} of the {len(entries)} entries of {Candidate.topics[0]}{short}"
+            )
+        say(done.warming.line(f"warm-up at {rates[0]:4.1f}/s, not counted", offered))
     for rate in rates:
         tally, offered = await arrivals.step(rate, step)
-        print(tally.line(f"rate {rate:4.1f}/s ({arrivals.made} candidates)", offered))
+        say(tally.line(f"rate {rate:4.1f}/s ({arrivals.made} candidates)", offered))
         show_errors(tally)
-        everything.turns += tally.turns
-        everything.answers += tally.answers
+        done.measured.turns += tally.turns
+        done.measured.answers += tally.answers
         if tally.p95() > P95_LIMIT or tally.errors:
             break
-    return warming, everything
+        done.held, done.delivered = rate, len(tally.turns) / offered
+    return done
 
 
 def show_errors(tally: Tally) -> None:
@@ -345,7 +392,7 @@ def bare_grading(warm_up: list[tuple[str, str]], answers: list[tuple[str, str]])
     )
 
 
-async def drive(args: argparse.Namespace, url: str, bank: Bank) -> tuple[Tally, Tally] | None:
+async def drive(args: argparse.Namespace, url: str, bank: Bank) -> Stepped | None:
     page = PageClient(url)
     try:
         if args.mode == "back-to-back":
@@ -376,22 +423,109 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=0, help="saturation: unmeasured seconds first")
     parser.add_argument("--topic", help="interviews on this topic only (fewer bank entries to warm up)")
     parser.add_argument("--fixed-answers", action="store_true", help="the first version's four fixed answers")
+    parser.add_argument(
+        "--baseline-commit",
+        metavar="SHA",
+        help="saturation: first the page of the code at this commit (a clone in a temp dir), then this checkout's",
+    )
     args = parser.parse_args()
+    if args.baseline_commit and args.mode != "saturation":
+        parser.error("--baseline-commit is for the saturation mode")
     Candidate.fixed_answers = args.fixed_answers
     Candidate.topics = (args.topic,) if args.topic else ()
     os.environ.setdefault("INTERVIEWER_ANSWERS_PER_MINUTE", "1000000")  # the server inherits the environment
-    bank = load_bank(PROJECT_DIR / "bank", PROJECT_DIR / "rubrics")
-    server = Server()
+    bank = bank_of(PROJECT_DIR, args.topic)
+    if not args.baseline_commit:
+        sent = serve_and_drive(args, PROJECT_DIR, bank, "this checkout")
+    else:
+        old = clone_at(args.baseline_commit)
+        try:
+            old_bank = bank_of(old, args.topic)
+            baseline = serve_and_drive(args, old, old_bank, f"baseline {args.baseline_commit}", warm=False)
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+        sent = serve_and_drive(args, PROJECT_DIR, bank, f"this checkout ({checkout_state()})")
+        assert baseline is not None and sent is not None
+        compare(args.baseline_commit, baseline, sent)
+    if sent is not None:
+        warming, measured = sent.warming, sent.measured
+        bare_grading([a for a in warming.answers if a[0]], [a for a in measured.answers if a[0]])
+
+
+def bank_of(project: Path, topic: str | None) -> Bank:
+    """`project`'s own bank (the answers come from it), which must have `topic` if one is asked for."""
+    bank = load_bank(project / "bank", project / "rubrics")
+    if topic and not any(e.topic == topic for e in bank.entries.values()):
+        raise SystemExit(f"no entry of the bank in {project} has the topic {topic!r}")
+    return bank
+
+
+def serve_and_drive(
+    args: argparse.Namespace, project: Path, bank: Bank, label: str, warm: bool = True
+) -> Stepped | None:
+    """One server of `project`'s code, driven with answers from `bank`."""
+    if warm and project == PROJECT_DIR and not kept_work_fits():
+        print(
+            "warning: the grading work kept in .interviewer/vectors is for other grading rules than this code's, so "
+            "the server recomputes it in the background while it is measured: run `interviewer index --prepare`"
+        )
+    server = Server(warm=warm, project=project)
     try:
         server.wait_served()
-        server.wait_ready()
-        print(f"server pid {server.proc.pid} at {server.url}; nproc {os.cpu_count()}; load average {load()}")
-        sent = asyncio.run(drive(args, server.url, bank))
+        ready = server.wait_ready()
+        print(
+            f"{label}: server pid {server.proc.pid} at {server.url}, ready after {ready:.0f} s; "
+            f"nproc {os.cpu_count()}; load average {load()}"
+        )
+        return asyncio.run(drive(args, server.url, bank))
     finally:
         server.stop()
-    if sent is not None:
-        warming, measured = sent
-        bare_grading([a for a in warming.answers if a[0]], [a for a in measured.answers if a[0]])
+
+
+def kept_work_fits() -> bool:
+    """Whether this checkout's .interviewer/ keeps grading work for the grading rules of its code as it is now."""
+    from interviewer.grading.entry_work import rules_version
+
+    kept = (PROJECT_DIR / ".interviewer" / "vectors").glob("*.entry-work.json")
+    return any(json.loads(listing.read_text()).get("rules") == rules_version() for listing in kept)
+
+
+def clone_at(commit: str) -> Path:
+    """A clone of this checkout's repository at `commit`, in a temp directory (the checkout is not touched)."""
+    where = Path(tempfile.mkdtemp(prefix="interviewer-baseline-"))
+    subprocess.run(["git", "clone", "-q", str(PROJECT_DIR), str(where)], check=True)
+    subprocess.run(["git", "-C", str(where), "checkout", "-q", commit], check=True)
+    return where
+
+
+def checkout_state() -> str:
+    """This checkout's commit, and whether its code has uncommitted changes (the server runs the working tree)."""
+    git = ["git", "--no-optional-locks", "-C", str(PROJECT_DIR)]
+    head = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no", "--", "interviewer", "app.py"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{head or 'unknown commit'}{' + uncommitted changes' if changed else ''}"
+
+
+def compare(commit: str, baseline: Stepped, current: Stepped) -> None:
+    """Both servers' steps again, one after the other, and the ratio of the highest rates they held."""
+    for label, stepped in ((f"baseline {commit}", baseline), ("this checkout", current)):
+        print(f"\n{label}:")
+        for line in stepped.lines:
+            print(f"  {line}")
+        print(f"  highest rate held: {stepped.held:g}/s offered, {stepped.delivered:.2f} turns/s delivered")
+    if baseline.held and baseline.delivered:
+        print(
+            f"\nratio this checkout / baseline: {current.held / baseline.held:.2f} (rates offered), "
+            f"{current.delivered / baseline.delivered:.2f} (turns/s delivered at those steps)"
+        )
+    else:
+        print("\nratio: none (the baseline held no rate; start --rates lower)")
 
 
 if __name__ == "__main__":

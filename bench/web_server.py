@@ -25,12 +25,15 @@ def free_port() -> int:
 
 class Server:
     """The page in its own process with a fresh data directory; `warm` copies the checkout's built index and the
-    grading work per entry it keeps (`interviewer index --prepare`), as a restarted server has them."""
+    grading work per entry it keeps (`interviewer index --prepare`), as a restarted server has them.
 
-    def __init__(self, warm: bool = True):
+    `project` is the checkout whose `app.py` runs, with this venv's python (its `interviewer` package and bank/
+    come first on the path, as the script's directory); another checkout is how a benchmark runs older code."""
+
+    def __init__(self, warm: bool = True, project: Path = PROJECT_DIR):
         self.data = Path(tempfile.mkdtemp(prefix="interviewer-bench-"))
         for kept in ("chroma", "vectors"):
-            built = PROJECT_DIR / ".interviewer" / kept
+            built = project / ".interviewer" / kept
             if warm and built.exists():
                 shutil.copytree(built, self.data / kept)
         self.port = free_port()
@@ -46,7 +49,7 @@ class Server:
         }
         self.log = (self.data / "server.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, str(PROJECT_DIR / "app.py")], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, str(project / "app.py")], env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def wait_served(self, timeout: float = 300) -> float:
