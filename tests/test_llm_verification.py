@@ -12,6 +12,7 @@ from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.verification import (
     DECOY,
+    DECOYS_PER_CALL,
     STANDING_DECOYS,
     Claim,
     ClaimVerifier,
@@ -105,7 +106,10 @@ def test_one_call_verifies_every_doubted_point_and_sees_only_the_point_and_its_c
         (entry.key_points[n].text, SENTENCES[n]) for n in (0, 1, 3, 4)
     ]
     decoys = [i for i in items if not real(i)]
-    assert sorted(i.key_point for i in decoys) == sorted(m.text for m in entry.misconceptions)
+    # three of the question's misconceptions, each once (the entry lists more than three)
+    wrong = [i.key_point for i in decoys]
+    assert len(wrong) == len(set(wrong)) == DECOYS_PER_CALL < len(entry.misconceptions)
+    assert set(wrong) <= {m.text for m in entry.misconceptions}
     assert all(i.clause in [SENTENCES[n] for n in (0, 1, 3, 4)] and i.status == "covered" for i in decoys)
     prompt = verifying.prompt
     for absent in [ASIDE, SENTENCES[2], entry.question, entry.reference_answer, entry.key_points[2].text]:
@@ -115,7 +119,7 @@ def test_one_call_verifies_every_doubted_point_and_sees_only_the_point_and_its_c
     again = prompt[prompt.rindex("## Instructions, again") :]
     n_items = 4 + len(decoys)
     assert prompt.count(f"<<<END CLAUSE {code}>>>") == n_items + again.count(f"<<<END CLAUSE {code}>>>")
-    assert again.count(f"<<<END CLAUSE {code}>>>") == 1 and len(entry.misconceptions) == len(decoys) == 3
+    assert again.count(f"<<<END CLAUSE {code}>>>") == 1 and len(decoys) == DECOYS_PER_CALL
 
 
 def test_a_point_the_verifier_does_not_confirm_keeps_the_offline_reading(
@@ -317,7 +321,8 @@ def test_decoys_are_wrong_statements_paired_with_a_real_clause(entry) -> None:
     assert items == with_decoys(claims, wrong), "the same claims get the same items"
     assert [i for i in items if i.number != DECOY] == claims
     decoys = [i for i in items if i.number == DECOY]
-    assert sorted(d.point for d in decoys) == sorted(wrong[:3])
+    picked = [d.point for d in decoys]
+    assert len(picked) == len(set(picked)) == DECOYS_PER_CALL and set(picked) <= set(wrong)
     assert all((d.clause, d.status) in [(c.clause, c.status) for c in claims] for d in decoys)
     # A question without misconceptions (an ad hoc one) gets wrong statements about ML in general.
     standing = [i for i in with_decoys(claims, []) if i.number == DECOY]
