@@ -203,11 +203,11 @@ class Candidate:
     def answer(self) -> str:
         """1-3 consecutive sentences of the reference answer, or one key point for a follow-up, each sentence
         varied (`vary`): nearly every answer is new text, as a person's would be, so the grader's caches (vectors,
-        pair judgements) do not answer for it."""
+        pair judgements) do not answer for it. With `--fixed-answers`, one of the four fixed answers instead."""
+        if self.fixed_answers:
+            return self.rng.choice(FIXED_ANSWERS)
         if self.entry is None:
-            return (
-                "It depends on the cost of errors: I would look at the confusion matrix and pick a threshold."
-            )
+            return FIXED_ANSWERS[1]  # asked something not in the bank: a generic answer
         if self.follow_up and self.entry.key_points:
             sentences = [self.rng.choice(self.entry.key_points).text]
         else:

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from interviewer.retrieval.bank_vectors import repository_texts
-from interviewer.retrieval.embeddings import SentenceTransformerEmbedder, bundled_model_path
+from interviewer.retrieval.embeddings import SentenceTransformerEmbedder, WordVectors, bundled_model_path
 from interviewer.retrieval.sentence_models import (
     MeanPoolingModel,
     SentenceTransformersModel,
+    TokenPass,
     plain_mean_pooling,
 )
 
@@ -41,6 +42,23 @@ def sample_texts() -> list[str]:
     return [*texts[::step], texts[-1], *EDGE_CASES]
 
 
+def assert_same_token_passes(texts: list[str], mine: list[TokenPass], other: list[TokenPass]) -> None:
+    """Two models' token passes over `texts` agree: the same offsets, token vectors and sentence vectors."""
+    for text, a, b in zip(texts, mine, other, strict=True):
+        assert a.offsets == b.offsets and a.tokens.shape == b.tokens.shape, text
+        assert np.abs(a.tokens - b.tokens).max() < 2e-6, text
+        assert np.abs(a.sentence - b.sentence).max() < 2e-6, text
+
+
+def assert_same_word_vectors(texts: list[str], ours: list[WordVectors], theirs: list[WordVectors]) -> None:
+    """Two embedders' word vectors for `texts` agree: the same words, at the same places, with the same vectors."""
+    for text, mine, other in zip(texts, ours, theirs, strict=True):
+        assert (mine.words, mine.starts, mine.ends) == (other.words, other.starts, other.ends), text
+        assert mine.vectors.shape == other.vectors.shape
+        if mine.words:
+            assert np.abs(mine.vectors - other.vectors).max() < 2e-6, text
+
+
 @pytest.fixture(scope="module")
 def reference() -> SentenceTransformerEmbedder:
     """The same model run by sentence-transformers, as the embedder ran it before."""
@@ -60,12 +78,7 @@ def test_the_sentence_and_token_vectors_are_sentence_transformers_own(
     assert ours.shape == theirs.shape == (len(texts), 384)
     assert np.abs(ours - theirs).max() < 2e-6
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-6)
-    for text, mine, other in zip(
-        texts, embedder.model.token_passes(texts), reference.model.token_passes(texts), strict=True
-    ):
-        assert mine.offsets == other.offsets and mine.tokens.shape == other.tokens.shape, text
-        assert np.abs(mine.tokens - other.tokens).max() < 2e-6, text
-        assert np.abs(mine.sentence - other.sentence).max() < 2e-6, text
+    assert_same_token_passes(texts, embedder.model.token_passes(texts), reference.model.token_passes(texts))
 
 
 @pytest.mark.slow
@@ -75,11 +88,7 @@ def test_the_word_vectors_and_their_sentence_vectors_are_sentence_transformers_o
     fresh = SentenceTransformerEmbedder()  # an empty cache: the word pass fills the sentence cache too
     texts = sample_texts()
     ours, theirs = fresh.embed_words(texts), reference.embed_words(texts)
-    for text, mine, other in zip(texts, ours, theirs, strict=True):
-        assert (mine.words, mine.starts, mine.ends) == (other.words, other.starts, other.ends), text
-        assert mine.vectors.shape == other.vectors.shape
-        if len(mine.words):
-            assert np.abs(mine.vectors - other.vectors).max() < 2e-6, text
+    assert_same_word_vectors(texts, ours, theirs)
     assert ours[0].words and not ours[texts.index("   ")].words
     assert np.abs(fresh.embed(texts) - reference.embed(texts)).max() < 2e-6
 

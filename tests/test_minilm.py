@@ -21,7 +21,12 @@ from interviewer.retrieval.sentence_models import (
 )
 
 from .conftest import ROOT
-from .test_embedder_equivalence import EDGE_CASES, sample_texts
+from .test_embedder_equivalence import (
+    EDGE_CASES,
+    assert_same_token_passes,
+    assert_same_word_vectors,
+    sample_texts,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +49,8 @@ def test_the_bundled_model_runs_on_the_torch_encoder_with_transformers_vectors(
     ours, theirs = model.encode(texts), reference.encode(texts)
     assert ours.shape == theirs.shape == (len(texts), 384)
     assert np.abs(ours - theirs).max() <= 2e-6
-    mine, other = model.token_passes(texts), reference.token_passes(texts)
-    for text, a, b in zip(texts, mine, other, strict=True):
-        assert a.offsets == b.offsets and a.tokens.shape == b.tokens.shape, text
-        assert np.abs(a.tokens - b.tokens).max() <= 2e-6, text
-        assert np.abs(a.sentence - b.sentence).max() <= 2e-6, text
+    mine = model.token_passes(texts)
+    assert_same_token_passes(texts, mine, reference.token_passes(texts))
     # Texts are cut at 256 tokens ([CLS] and [SEP] included), not at the 128 `tokenizer.json` names.
     assert len(mine[texts.index("word " * 400)].offsets) == 256
     assert mine[texts.index("")].offsets == [(0, 0), (0, 0)]
@@ -62,11 +64,7 @@ def test_the_word_vectors_are_those_of_the_transformers_encoder(
     texts = sample_texts()
     ours, theirs = fresh.embed_words(texts), through_transformers.embed_words(texts)
     assert isinstance(fresh.model, MeanPoolingModel) and isinstance(fresh.model.encoder, BertEncoder)
-    for text, mine, other in zip(texts, ours, theirs, strict=True):
-        assert (mine.words, mine.starts, mine.ends) == (other.words, other.starts, other.ends), text
-        assert mine.vectors.shape == other.vectors.shape
-        if mine.words:
-            assert np.abs(mine.vectors - other.vectors).max() <= 2e-6, text
+    assert_same_word_vectors(texts, ours, theirs)
     accents = ours[texts.index("Naïve Bayes, Köhler, café: accents and ünïcödé")]
     assert accents.words == ["naïve", "bayes", "köhler", "café", "accents", "and", "ünïcödé"]
     assert np.abs(fresh.embed(texts) - through_transformers.embed(texts)).max() <= 2e-6
