@@ -22,6 +22,7 @@ has the concept backwards. The check is lexical and narrow on purpose:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -143,17 +144,33 @@ class Swap:
         return f"That is the wrong way round: {point}"
 
 
+CONCEPT_TERMS = frozenset(term for pair in PAIRED_CONCEPTS for term in pair)
+
+
+@functools.cache
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.IGNORECASE)
+
+
 def _find(term: str, text: str) -> re.Match[str] | None:
-    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.IGNORECASE)
+    return _pattern(term).search(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _terms_in(text: str) -> frozenset[str]:
+    """The paired-concept terms `text` names, read once per text: every clause is checked against every pair of
+    every key point, and searching each term anew was most of the grading time (docs/load-notes.md)."""
+    return frozenset(term for term in CONCEPT_TERMS if _find(term, text))
 
 
 def _has(term: str, text: str) -> bool:
-    return _find(term, text) is not None
+    return term in _terms_in(text) if term in CONCEPT_TERMS else _find(term, text) is not None
 
 
 def pairs_named(text: str) -> list[tuple[str, str]]:
     """The paired concepts whose two terms `text` both names ("precision" and "recall")."""
-    return [pair for pair in PAIRED_CONCEPTS if all(_has(t, text) for t in pair)]
+    named = _terms_in(text)
+    return [pair for pair in PAIRED_CONCEPTS if all(t in named for t in pair)]
 
 
 def both_named(text: str) -> set[str]:
@@ -212,26 +229,18 @@ def _marked(
 def _flips(point: str, clause: str, own: set[str], words: set[str], negations: bool) -> list[Swap]:
     """Each way `clause` reverses `point`: concepts exchanged, directions reversed, a negation added or lost."""
     flips = []
+    in_point, in_clause = _terms_in(point), _terms_in(clause)
     for a, b in PAIRED_CONCEPTS:
         for meant, said in ((a, b), (b, a)):
-            if (
-                _has(meant, point)
-                and not _has(said, point)
-                and _has(said, clause)
-                and not _has(meant, clause)
-            ):
+            if meant not in in_point or said not in in_clause or meant in in_clause:
+                continue
+            if said not in in_point:
                 flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point)))
+                continue
             # A point naming both ("reduces variance and leaves bias unchanged"): the other concept under the
             # word that governs this one ("reduces the bias").
             verb = _governor(meant, point)
-            if (
-                _has(said, point)
-                and verb is not None
-                and verb != _governor(said, point)
-                and _has(said, clause)
-                and not _has(meant, clause)
-                and _governor(said, clause) == verb
-            ):
+            if verb is not None and verb != _governor(said, point) and _governor(said, clause) == verb:
                 flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point), "governed"))
     point_words, clause_words = _words(point), _words(clause)
     about = words | _concept_stems(point)  # a direction may bear on a paired concept ("reduces overfitting")
@@ -307,7 +316,8 @@ def _concept_stems(text: str) -> set[str]:
 
 def _concepts(text: str) -> list[str]:
     """The paired concepts `text` names ("off-policy", "overfitting")."""
-    return [term for pair in PAIRED_CONCEPTS for term in pair if _has(term, text)]
+    named = _terms_in(text)
+    return [term for pair in PAIRED_CONCEPTS for term in pair if term in named]
 
 
 def _governs_a_flip(text: str) -> bool:
