@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default=None, description='Password for the web page: "user:password", several separated by commas.'
     )
     web_concurrency: int = Field(default=2, ge=1, description="Gradings the web page runs at once.")
+    model_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Threads per model pass once the page is ready (0: torch's default, every core).",
+    )
     queue_size: int = Field(
         default=64, ge=1, description="Events waiting in the page's queue; more are told the page is busy."
     )

@@ -155,6 +155,15 @@ def test_uploads_are_refused(site: Site) -> None:
     assert response.status_code == 403 and "no uploads" in response.json()["detail"]
 
 
+def test_gradio_monitoring_is_off(site: Site) -> None:
+    """Gradio serves a traffic dashboard and summary unless told not to; the page keeps neither (and so does not
+    rebuild the summary after every event)."""
+    for path in ("monitoring", "monitoring/summary"):
+        response = httpx.get(f"{site.url}{path}")
+        assert response.status_code in (403, 404), (path, response.status_code, response.text[:200])
+        assert "success_rate" not in response.text
+
+
 def test_a_lone_surrogate_in_an_answer_is_refused_with_a_message_and_nothing_is_stored(site: Site) -> None:
     client = Client(site.url, verbose=False)
     out = client.predict(*GOOD_START, api_name="/start")

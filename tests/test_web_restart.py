@@ -48,3 +48,18 @@ def test_a_killed_server_resumes_the_session_and_grades_the_answer_it_was_given(
         assert [status for _, status in reopened.answers(session_id)] == ["graded", "graded"]
     finally:
         second.stop()
+
+
+def test_a_served_page_runs_each_model_pass_on_the_threads_it_is_given() -> None:
+    import torch
+
+    from interviewer.web.page import _model_threads
+
+    before = torch.get_num_threads()
+    try:
+        _model_threads(1)
+        assert torch.get_num_threads() == 1
+        _model_threads(0)  # 0 leaves torch as it is
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

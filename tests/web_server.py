@@ -43,6 +43,7 @@ def free_port() -> int:
 
 
 def page_settings(root: Path, **extra: object) -> Settings:
+    extra = {"model_threads": 0, **extra}  # in process, the tests' own model keeps every core
     return Settings(  # type: ignore[call-arg]
         data_dir=root / "data", bank_dir=small_bank(root), _env_file=None, **extra
     )

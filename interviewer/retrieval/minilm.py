@@ -125,18 +125,27 @@ class BertEncoder:
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][types]
         x = norm(x + w["embeddings.position_embeddings.weight"][positions], "embeddings.LayerNorm")
         keep = mask[:, None, None, :].bool()  # a query attends to the text's tokens, never to padding
+        # Texts of a batch differ in length: every step but attention works token by token, so it runs on the
+        # texts' own tokens only (`real`), not on the padding of the shorter ones.
+        real = mask.bool()
+        x = x[real]
 
-        def split(y: Any) -> Any:  # (batch, length, hidden) -> (batch, heads, length, head size)
-            return y.view(batch, length, self.heads, self.dim // self.heads).transpose(1, 2)
+        def padded(y: Any) -> Any:  # (tokens, hidden) -> (batch, heads, length, head size)
+            out = y.new_zeros(batch, length, self.dim)
+            out[real] = y
+            return out.view(batch, length, self.heads, self.dim // self.heads).transpose(1, 2)
 
         for i in range(self.layers):
             layer = f"encoder.layer.{i}."
-            q, k, v = (split(linear(x, f"{layer}attention.self.{m}")) for m in ("query", "key", "value"))
+            q, k, v = (padded(linear(x, f"{layer}attention.self.{m}")) for m in ("query", "key", "value"))
             attended = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-            attended = attended.transpose(1, 2).reshape(batch, length, self.dim)
+            attended = attended.transpose(1, 2)[real].reshape(-1, self.dim)
             x = norm(
                 linear(attended, layer + "attention.output.dense") + x, layer + "attention.output.LayerNorm"
             )
             inner = F.gelu(linear(x, layer + "intermediate.dense"))
             x = norm(linear(inner, layer + "output.dense") + x, layer + "output.LayerNorm")
+        out = x.new_zeros(batch, length, self.dim)
+        out[real] = x
+        x = out
         return x

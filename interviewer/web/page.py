@@ -14,6 +14,7 @@ the index load in a background thread and the page says when grading is ready.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD = "1kb"
 # Gradio keeps each browser session's last input values; this many sessions at most (its default is 10,000).
 STATE_SESSIONS = 2000
+# Gradio's queue rebuilds a monitoring summary (a pandas table of up to 10,000 past events) after every event: about
+# 6.5 ms of the server's CPU per event once 10,000 are kept (docs/load-notes.md). The page serves no monitoring
+# (`enable_monitoring=False`), so the summary is never rebuilt, and only the last thousand events are kept.
+QUEUE_ENVIRONMENT = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": str(2**31), "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
 
 
 def guard_limits(settings: Settings) -> GuardLimits:
@@ -221,6 +226,8 @@ def build_app(services: Services, store: SessionStore | None = None, warm: WarmU
         _wire_status_and_history(page, actions, status, history)
     # api_open=False: the REST routes that would run an event outside the queue answer 404.
     # max_size: past it, a new event is refused and the browser says the page is busy and to try again.
+    for name, value in QUEUE_ENVIRONMENT.items():  # read when the queue is made
+        os.environ.setdefault(name, value)
     page.queue(
         default_concurrency_limit=services.settings.web_concurrency,
         api_open=False,
@@ -448,6 +455,7 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
             if services.pair_model is not None:
                 services.pair_model.load()
             _ = services.grader
+            _model_threads(services.settings.model_threads)
             warm.done.set()
         except Exception as exc:
             log.exception("warm-up failed")
@@ -463,6 +471,17 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
     thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _model_threads(threads: int) -> None:
+    """Once the index is built, each model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`, 0 leaves
+    torch's default of every core). One, by default: the page grades several answers at once, and its own Python
+    work runs on one core at a time and needs the other. Server CPU per turn with 2 threads against 1: 64-74 ms
+    against 58-64 (docs/load-notes.md)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def _sweep_hourly(settings: Settings) -> None:
@@ -493,6 +512,7 @@ def launch(
         share=False,
         auth=auth,
         show_error=False,
+        enable_monitoring=False,  # Gradio's /monitoring dashboard is on unless turned off
         ssr_mode=False,
         prevent_thread_lock=True,
         run_history=False,  # Gradio would otherwise keep every call's inputs (answers) in localStorage
