@@ -11,8 +11,9 @@ use_runtime_defaults()  # before the model's libraries load (nothing above impor
 
 if __name__ == "__main__":
     try:
-        launch(Services.from_settings())
+        launch(Services.from_settings(serving=True))
     except InterviewerError as exc:  # bad content or settings: say what to fix, no traceback
         sys.exit(f"error: {exc}")
-else:  # `gradio app.py` and other tools look for a module-level `demo`
-    demo = build_app(Services.from_settings())
+elif __name__ != "__mp_main__":  # `gradio app.py` and other tools look for a module-level `demo`
+    # (not the model's own process, which imports this file as `__mp_main__`: `ProcessEmbedder`)
+    demo = build_app(Services.from_settings(serving=True))

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         default=None, description='Password for the web page: "user:password", several separated by commas.'
     )
     web_concurrency: int = Field(default=2, ge=1, description="Gradings the web page runs at once.")
+    model_process: bool = Field(
+        default=True,
+        description="The page runs the model in a process of its own, so it can use a second core.",
+    )
     model_threads: int = Field(
         default=1,
         ge=0,

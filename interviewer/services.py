@@ -21,7 +21,7 @@ from interviewer.interview.session import Session, SessionSnapshot
 from interviewer.interview.why import Explainer, LLMExplainer, OfflineExplainer
 from interviewer.llm.chat_model import ChatModel
 from interviewer.models import BankEntry, QuestionType, Reference, Rubric, SessionConfig
-from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.retrieval.embeddings import Embedder, ProcessEmbedder, SentenceTransformerEmbedder
 from interviewer.retrieval.store import (
     VECTOR_CACHE_DIR,
     ChromaQuestionStore,
@@ -62,9 +62,16 @@ class Services:
     _index_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Services:
+    def from_settings(cls, settings: Settings | None = None, *, serving: bool = False) -> Services:
+        """`serving`: for the web page, whose model runs in a process of its own unless the settings say not."""
         settings = settings or Settings()
-        embedder = SentenceTransformerEmbedder(settings.embedding_model, device=settings.embedding_device)
+        embedder: Embedder
+        if serving and settings.model_process:
+            embedder = ProcessEmbedder(
+                settings.embedding_model, device=settings.embedding_device, threads=settings.model_threads
+            )
+        else:
+            embedder = SentenceTransformerEmbedder(settings.embedding_model, device=settings.embedding_device)
         store: QuestionStore
         if settings.chroma_host:
             store = ChromaQuestionStore.server(

@@ -84,7 +84,7 @@ def serve(
     from interviewer.web.page import launch
 
     try:
-        launch(shared.services(), host=host, port=port)
+        launch(shared.services(serving=True), host=host, port=port)
     except InterviewerError as exc:
         raise shared.fail(str(exc)) from None
 

@@ -19,14 +19,15 @@ if TYPE_CHECKING:
     from interviewer.services import Services
 
 
-def services() -> Services:
-    """The services, after the runtime defaults the model's libraries read at import (the CLI is an entry point)."""
+def services(*, serving: bool = False) -> Services:
+    """The services, after the runtime defaults the model's libraries read at import (the CLI is an entry point);
+    `serving` for the web page (`Services.from_settings`)."""
     from interviewer.retrieval.embeddings import use_runtime_defaults
 
     use_runtime_defaults()
     from interviewer.services import Services
 
-    return Services.from_settings(Settings())
+    return Services.from_settings(Settings(), serving=serving)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

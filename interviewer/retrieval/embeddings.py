@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -341,3 +341,113 @@ def _pool_words(text: str, offsets: list[tuple[int, int]], tokens: np.ndarray) -
         ends=[e for _, (_s, e) in kept],
         vectors=vectors.astype(np.float32),
     )
+
+
+class ProcessEmbedder(SentenceTransformerEmbedder):
+    """The same model, run in a child process of its own (the page's default, `INTERVIEWER_MODEL_PROCESS`).
+
+    In one process the page's Python work (Gradio's queue, the grading rules, the session's save) and the model's
+    passes share one interpreter lock, so a busy page used one core of two (docs/load-notes.md). Here the child
+    runs the passes and pools the word vectors; this process only sends texts and reads back vectors, the same
+    vectors `SentenceTransformerEmbedder` computes. The child is started on first use, with `threads` threads
+    per pass (0: torch's default), and again if it dies; it ends with this process (its pipe closes)."""
+
+    def __init__(
+        self, model: str = BUNDLED_MODEL, device: str = "cpu", batch_size: int = 64, threads: int = 1
+    ):
+        super().__init__(model, device, batch_size)
+        self.threads = threads
+        self._child: Any = None
+        self._conn: Any = None
+        self._dim: int | None = None
+        self._pipe_lock = threading.Lock()  # one request on the pipe at a time
+
+    @property
+    def loaded(self) -> bool:
+        return self._child is not None and self._child.is_alive()
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            with self._pipe_lock:
+                self._start()
+        assert self._dim is not None
+        return self._dim
+
+    def _start(self) -> None:
+        """Start the child and wait for its model (the caller holds `_pipe_lock`)."""
+        if self.loaded:
+            return
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # never fork a process that holds threads and torch
+        self._conn, child_end = context.Pipe()
+        self._child = context.Process(
+            target=_model_child,
+            args=(child_end, self.model_name, self.device, self.batch_size, self.threads),
+            name="interviewer-model",
+            daemon=True,
+        )
+        self._child.start()
+        child_end.close()
+        self._dim = int(self._receive())
+
+    def _receive(self) -> Any:
+        try:
+            ok, value = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self._child = None
+            raise EmbeddingModelError(
+                self.model_name, RuntimeError(f"the model's process ended ({exc!r})")
+            ) from exc
+        if not ok:
+            raise EmbeddingModelError(self.model_name, RuntimeError(value))
+        return value
+
+    def _ask(self, kind: str, texts: list[str]) -> Any:
+        with self._pipe_lock:
+            self._start()
+            try:
+                self._conn.send((kind, texts))
+            except (BrokenPipeError, OSError) as exc:
+                self._child = None
+                raise EmbeddingModelError(self.model_name, RuntimeError("the model's process ended")) from exc
+            return self._receive()
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
+        return np.asarray(self._ask("sentences", texts), dtype=np.float32)
+
+    def _embed_words_batch(self, texts: list[str]) -> list[WordVectors]:
+        words, sentences = self._ask("words", texts)
+        with self._lock:
+            self._cache.update(zip(texts, sentences, strict=True))
+        return list(words)
+
+
+def _model_child(conn: Any, model: str, device: str, batch_size: int, threads: int) -> None:
+    """`ProcessEmbedder`'s child: loads the model, then answers requests until the pipe closes."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    embedder = SentenceTransformerEmbedder(model, device, batch_size)
+    try:
+        conn.send((True, embedder.dim))
+    except Exception as exc:  # the parent says what went wrong, as a local load would
+        conn.send((False, str(exc.__cause__ or exc)))
+        return
+    while True:
+        try:
+            kind, texts = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if kind == "words":
+                words = embedder._embed_words_batch(texts)
+                value: Any = (words, np.stack([embedder._cache[t] for t in texts]))
+                embedder._cache.clear()
+            else:
+                value = embedder._embed_batch(texts)
+            conn.send((True, value))
+        except Exception as exc:
+            conn.send((False, f"{type(exc).__name__}: {exc}"))
