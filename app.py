@@ -14,6 +14,5 @@ if __name__ == "__main__":
         launch(Services.from_settings(serving=True))
     except InterviewerError as exc:  # bad content or settings: say what to fix, no traceback
         sys.exit(f"error: {exc}")
-elif __name__ != "__mp_main__":  # `gradio app.py` and other tools look for a module-level `demo`
-    # (not the model's own process, which imports this file as `__mp_main__`: `ProcessEmbedder`)
+else:  # `gradio app.py` and other tools look for a module-level `demo`
     demo = build_app(Services.from_settings(serving=True))

@@ -21,7 +21,8 @@ from interviewer.interview.session import Session, SessionSnapshot
 from interviewer.interview.why import Explainer, LLMExplainer, OfflineExplainer
 from interviewer.llm.chat_model import ChatModel
 from interviewer.models import BankEntry, QuestionType, Reference, Rubric, SessionConfig
-from interviewer.retrieval.embeddings import Embedder, ProcessEmbedder, SentenceTransformerEmbedder
+from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from interviewer.retrieval.model_process import ProcessEmbedder
 from interviewer.retrieval.store import (
     VECTOR_CACHE_DIR,
     ChromaQuestionStore,

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from interviewer.errors import EmbeddingModelError
-from interviewer.retrieval.embeddings import ProcessEmbedder, SentenceTransformerEmbedder
+from interviewer.retrieval.embeddings import SentenceTransformerEmbedder
+from interviewer.retrieval.model_process import ProcessEmbedder
 
 TEXTS = [
     "Bagging trains each model on a bootstrap sample and averages them, which lowers variance.",
@@ -48,8 +49,9 @@ def test_a_text_embedded_for_its_words_needs_no_second_pass(child: ProcessEmbedd
 def test_a_dead_child_is_replaced_by_the_next_call(child: ProcessEmbedder) -> None:
     child.embed(["before the child dies"])
     first = child._child
+    assert first is not None
     first.kill()
-    first.join()
+    first.wait()
     assert not child.loaded
     vectors = child.embed(["a text nobody embedded yet"])
     assert vectors.shape == (1, 384) and child.loaded and child._child.pid != first.pid
