@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     model_threads: int = Field(
         default=1,
         ge=0,
-        description="Threads per model pass once the page is ready (0: torch's default, every core).",
+        description="Threads per model pass on the page (0: torch's default, every core).",
     )
     queue_size: int = Field(
         default=64, ge=1, description="Events waiting in the page's queue; more are told the page is busy."

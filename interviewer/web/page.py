@@ -30,6 +30,7 @@ from interviewer.interview.registry import TIME_LIMIT_GRACE, SessionRegistry
 from interviewer.interview.scorecard import CSS as CARD_CSS
 from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
+from interviewer.retrieval.model_process import ProcessEmbedder
 from interviewer.web.actions import PageActions, WarmUp
 from interviewer.web.guard import GuardLimits, PageGuard
 from interviewer.web.progress_tab import CSS as PROGRESS_CSS
@@ -455,7 +456,8 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
             if services.pair_model is not None:
                 services.pair_model.load()
             _ = services.grader
-            _model_threads(services.settings.model_threads)
+            if not isinstance(services.embedder, ProcessEmbedder):  # the child set its own at start
+                _model_threads(services.settings.model_threads)
             warm.done.set()
         except Exception as exc:
             log.exception("warm-up failed")
@@ -474,10 +476,10 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
 
 
 def _model_threads(threads: int) -> None:
-    """Once the index is built, each model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`, 0 leaves
-    torch's default of every core). One, by default: the page grades several answers at once, and its own Python
-    work runs on one core at a time and needs the other. Server CPU per turn with 2 threads against 1: 64-74 ms
-    against 58-64 (docs/load-notes.md)."""
+    """For a model in the page's own process (`INTERVIEWER_MODEL_PROCESS=false`): once the index is built, each
+    model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`; 0 leaves torch's default of every core). One,
+    by default: the page grades several answers at once, and its own Python work needs the other core. Server CPU
+    per turn with 2 threads against 1: 64-74 ms against 58-64 (docs/load-notes.md)."""
     if threads:
         import torch
 
