@@ -10,11 +10,13 @@ when the page does (its socket closes).
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import threading
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,8 +59,14 @@ class ProcessEmbedder(SentenceTransformerEmbedder):
         ours, theirs = socket.socketpair()
         with theirs:
             args = [theirs.fileno(), self.model_name, self.device, self.batch_size, self.threads]
+            # The child imports the `interviewer` this process runs, wherever it was started from.
+            root = str(Path(__file__).resolve().parents[2])
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+            }
             self._child = subprocess.Popen(
-                [sys.executable, "-m", __name__, *map(str, args)], pass_fds=[theirs.fileno()]
+                [sys.executable, "-m", __name__, *map(str, args)], pass_fds=[theirs.fileno()], env=env
             )
         self._conn = Connection(ours.detach())
         self._dim = int(self._receive())
