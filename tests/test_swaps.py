@@ -259,3 +259,35 @@ def test_a_subject_that_is_a_paired_concept_counts_when_the_clause_keeps_it() ->
     assert find_swap(GOVERNED, [right], others, asked=asked) is None
     # The subject counts only when the question asks about it.
     assert find_swap(GOVERNED, [answer], others, asked={"explain"}) is None
+
+
+PCA_POINT = "PCA keeps the directions of maximum variance."
+
+
+@pytest.mark.parametrize(
+    ("clause", "reversed_"),
+    [
+        # the wrong direction kept, the right one "dropped": backwards (it was read as both, so as neither)
+        (
+            "It keeps the directions of least variance and drops the ones with the most variance as noise.",
+            True,
+        ),
+        ("PCA keeps the directions with the most variance and drops the ones with the least.", False),
+        ("PCA drops the directions with the smallest variance.", False),  # keeps the largest: right
+        ("PCA keeps the directions of least variance.", True),
+    ],
+)
+def test_a_direction_dropped_or_discarded_is_read_as_its_opposite(clause: str, reversed_: bool) -> None:
+    assert (find_swap(PCA_POINT, [clause]) is not None) is reversed_
+
+
+def test_an_intransitive_drop_is_a_direction_not_a_discard() -> None:
+    point = (
+        "If the validation error is still decreasing at the full training size, more data is likely to help."
+    )
+    assert (
+        find_swap(
+            point, ["If the validation error is still dropping when we use everything, more data helps."]
+        )
+        is None
+    )

@@ -110,6 +110,17 @@ NEGATIONS = frozenset(
     "not no never cannot without none neither nor rather instead avoid avoids avoided avoiding prevent "
     "prevents prevented preventing stop stops stopped block blocks blocked unless otherwise".split()
 )
+# Verbs that keep what they do not name: "drops the directions with the most variance" keeps those with the least, so
+# a direction word they govern (within `DISCARD_SCOPE` tokens after: "drops the ones with the most") is read as its
+# opposite.
+DISCARDS = frozenset(
+    "drop drops dropped dropping discard discards discarded discarding ignore ignores ignored ignoring "
+    "remove removes removed removing".split()
+)
+DISCARD_SCOPE = 5
+OBJECTS = frozenset(
+    "the those these a an all any its their every".split()
+)  # what opens a discarding verb's object
 STOPS = frozenset("stop stops stopped".split())
 # After these, "stop" means halting, not preventing: "stop at a local minimum", "stops when it converges".
 HALTS = frozenset("at when once after before if early improving changing training there here".split())
@@ -247,8 +258,9 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
     for up, down in DIRECTIONS:
         for right, wrong in ((up, down), (down, up)):
             if set(point_words) & right and not set(point_words) & wrong:
-                marks = _marked(clause_words, wrong.__contains__, about)
-                if marks and not _marked(clause_words, right.__contains__, about):
+                kept = _as_kept(clause_words, right, wrong)
+                marks = _marked(kept, wrong.__contains__, about)
+                if marks and not _marked(kept, right.__contains__, about):
                     hers = next(w for w in point_words if w in right)
                     flips.append(Swap(clause, marks[0], hers, "direction"))
     # Only simple statements are read for negation: two negations in one ("not important unless standardised")
@@ -267,6 +279,19 @@ def _flips(point: str, clause: str, own: set[str], words: set[str], negations: b
         said = clause_negations[0] if clause_negations else ""
         flips.append(Swap(clause, said, "", "negation"))
     return flips
+
+
+def _as_kept(words: list[str], one: frozenset[str], other: frozenset[str]) -> list[str]:
+    """`words` with each direction word of the two families that a `DISCARDS` verb governs replaced by one of the
+    other family: "drops the ones with the most variance" keeps the least."""
+    swap = {**dict.fromkeys(one, min(other)), **dict.fromkeys(other, min(one))}
+    governed = {
+        j
+        for i, w in enumerate(words[:-1])
+        if w in DISCARDS and words[i + 1] in OBJECTS  # transitive only: "the error is still dropping" is not
+        for j in range(i + 1, i + DISCARD_SCOPE + 1)
+    }
+    return [swap[w] if i in governed and w in swap else w for i, w in enumerate(words)]
 
 
 def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool) -> bool:
