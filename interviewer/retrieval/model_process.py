@@ -56,6 +56,8 @@ class ProcessEmbedder(SentenceTransformerEmbedder):
         """Start the child and wait until its model has loaded (the caller holds `_pipe_lock`)."""
         if self.loaded:
             return
+        if self._conn is not None:  # a child that died: its socket goes with it
+            self._conn.close()
         ours, theirs = socket.socketpair()
         with theirs:
             args = [theirs.fileno(), self.model_name, self.device, self.batch_size, self.threads]
