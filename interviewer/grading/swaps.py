@@ -174,10 +174,6 @@ def _terms_in(text: str) -> frozenset[str]:
     return frozenset(term for term in CONCEPT_TERMS if _find(term, text))
 
 
-def _has(term: str, text: str) -> bool:
-    return term in _terms_in(text) if term in CONCEPT_TERMS else _find(term, text) is not None
-
-
 def pairs_named(text: str) -> list[tuple[str, str]]:
     """The paired concepts whose two terms `text` both names ("precision" and "recall")."""
     named = _terms_in(text)
@@ -306,7 +302,9 @@ def _negation_bears(point: str, clause: str, own: set[str], point_negated: bool)
 
 
 def _named(terms: list[str], text: str) -> int:
-    return sum(_has(term, text) for term in terms)
+    """How many of `terms` (paired-concept terms) `text` names."""
+    named = _terms_in(text)
+    return sum(term in named for term in terms)
 
 
 def _subject_shared(
