@@ -4,7 +4,10 @@ grader writes it, the exam clock, the History tab and what the views show."""
 from __future__ import annotations
 
 import json
+import queue
 import re
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +25,7 @@ from interviewer.interview.registry import (
 )
 from interviewer.interview.storage import SessionStore
 from interviewer.models import Grade, Reference, Rubric
-from interviewer.web.actions import GRADING_NOTE, VIEW_SIZE, PageActions, WarmUp
+from interviewer.web.actions import GRADING_NOTE, VIEW_SIZE, PageActions, WarmUp, paced
 from interviewer.web.views import INTRO, clock_html
 from tests.test_web_storage import make_services
 
@@ -48,7 +51,9 @@ def actions(tmp_path: Path, bank: Bank) -> tuple[PageActions, StreamingGrader]:
     services = make_services(tmp_path, bank)
     grader = StreamingGrader(services.grader)
     services.__dict__["grader"] = grader
-    return PageActions(SessionRegistry(services, SessionStore(tmp_path / "s.sqlite3")), WarmUp()), grader
+    page = PageActions(SessionRegistry(services, SessionStore(tmp_path / "s.sqlite3")), WarmUp())
+    page.stream_interval = 0  # every step of the stream shown, however fast the fakes stream
+    return page, grader
 
 
 def chat_texts(view: tuple) -> list[str]:
@@ -75,6 +80,35 @@ def test_study_answers_show_the_feedback_while_it_streams(tmp_path: Path, bank: 
     )  # the feedback, then what comes next
     assert views[-1][2] == ""  # the answer box is cleared only once the answer is graded
     assert "LLM grader" in views[-1][4] and len(grader.streamed) == 3
+
+
+def test_a_reply_that_comes_within_the_interval_is_shown_in_one_view(tmp_path: Path, bank: Bank) -> None:
+    page, grader = actions(tmp_path, bank)
+    page.stream_interval = 5.0  # far longer than the fakes take
+    session_id = start(page, "study")
+    (view,) = list(page.answer(session_id, "Precision is TP / (TP + FP)."))
+    assert chat_texts(view)[-1].startswith("Question 2 of 2") and len(grader.streamed) == 3
+    assert view[2] == ""  # the final view: the box cleared
+    # the session still runs, as the page showed it: its controls go as plain values, not rebuilt components
+    assert view[-3:] == ("Hint", "Reveal answer", {"__type__": "update"})
+
+
+def test_paced_shows_the_newest_state_at_most_once_per_interval() -> None:
+    sink: queue.Queue[list[str] | None] = queue.Queue()
+
+    def produce() -> None:
+        for item, pause in ((["a"], 0.0), (["a", "b"], 0.0), (["a", "b", "c"], 0.8), (["d"], 0.0)):
+            time.sleep(pause)
+            sink.put(item)
+        sink.put(None)
+
+    threading.Thread(target=produce).start()
+    shown = list(paced(["note"], sink, 0.3))
+    # "note" and ["a"] are superseded within 0.3 s; ["a", "b"] waits the interval out; ["d"] is left to the end
+    assert shown == [["a", "b"], ["a", "b", "c"]]
+    sink.put(["x"])
+    sink.put(None)
+    assert list(paced(["note"], sink, 0)) == [["note"], ["x"]]  # interval 0: everything
 
 
 def test_exam_answers_stream_nothing_to_the_page(tmp_path: Path, bank: Bank) -> None:

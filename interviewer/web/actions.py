@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +96,56 @@ def _downloads(files: tuple[Any, ...] | None, hidden_already: bool = False) -> l
     return [gr.DownloadButton(value=str(f), visible=True) for f in files]
 
 
-def _controls(session: Session | None) -> list[Any]:
+COMMANDS = [
+    ("skip", "Skip"),
+    ("hint", "Hint"),
+    ("repeat", "Repeat"),
+    ("dont_know", "I don't know"),
+    ("reveal", "Reveal answer"),
+    ("end", "End"),
+]
+LABELS = dict(COMMANDS)
+
+
+def _controls(session: Session | None, shown_running: bool = False) -> list[Any]:
+    """The Hint and Reveal buttons (study mode only) and the set-up panel (folded while an interview runs).
+    `shown_running`: the page shows this session running already, and it still runs, so nothing changes: the
+    buttons go as plain values (their labels) and the panel is left as it is."""
     study = session is None or session.config.mode == "study"
     running = session is not None and not session.finished
+    if shown_running and running:
+        return [LABELS["hint"], LABELS["reveal"], gr.skip()]
     return [gr.Button(visible=study), gr.Button(visible=study), gr.Accordion(open=not running)]
+
+
+# Seconds: while an answer is graded, the page shows the newest state of the reply at most this often, and a
+# reply that comes whole within it in one step (the offline grader's, unless the server is busy). Each step is a
+# view Gradio processes (about 3 ms of the server's CPU); 0.1 s is still a smooth stream of an LLM's text.
+STREAM_INTERVAL = 0.1
+
+
+def paced(first: list[str], sink: queue.Queue[list[str] | None], interval: float) -> Iterator[list[str]]:
+    """`first`, then what `sink` brings until None, each one unless a newer one comes before `interval` seconds
+    have passed since the last one given (or the start). The one pending at the end is left out: the final view
+    shows it. With `interval` 0, everything."""
+    if interval <= 0:
+        yield first
+        yield from iter(sink.get, None)
+        return
+    pending: list[str] | None = first
+    last = time.monotonic()
+    while True:
+        if pending is not None and time.monotonic() >= last + interval:
+            yield pending
+            pending, last = None, time.monotonic()
+        wait = None if pending is None else max(0.0, last + interval - time.monotonic())
+        try:
+            item = sink.get(timeout=wait)
+        except queue.Empty:
+            continue
+        if item is None:
+            return
+        pending = item
 
 
 VIEW_SIZE = 13  # the number of outputs `PageActions.view` returns
@@ -120,6 +167,7 @@ class PageActions:
         self.password_page = bool(self.services.settings.auth_pairs)
         self.exports = self.services.settings.exports_dir
         self.answer_rate = AnswerRate(self.services.settings.answers_per_minute)
+        self.stream_interval = STREAM_INTERVAL
 
     # --- whose session ------------------------------------------------------------------------------
 
@@ -147,7 +195,7 @@ class PageActions:
         """Outputs of the interview tab: id, chat, answer box, notice, card, report, 3 downloads, clock, then
         the Hint and Reveal buttons (study mode only) and the set-up panel (folded while an interview runs).
         `was_running`: the page shows this session running (an answer to it), so its downloads are hidden
-        already, and stay so (as plain values, `HIDDEN`) while it runs."""
+        already, and stay so (as plain values, `HIDDEN`), and its controls stay as they are, while it runs."""
         box: Any = gr.skip() if answer == KEEP else answer
         if session is None:
             return ("", [], box, notice, "", "", *_downloads(None), clock_html(None), *_controls(None))
@@ -164,7 +212,7 @@ class PageActions:
             report_fragment(t, extras, retry_session=t.session_id) if extras else "",
             *_downloads(files, hidden_already=was_running),
             clock_html(self.registry.deadline(session)),
-            *_controls(session),
+            *_controls(session, shown_running=was_running),
         )
 
     def _refusal(self, session_id: str, notice: str, visitor: Visitor) -> tuple[Any, ...]:
@@ -256,25 +304,29 @@ class PageActions:
 
         threading.Thread(target=work, name=f"grade-{session_id}", daemon=True).start()
 
+        study = session.config.mode == "study"
+        # What the page shows already, sent again as plain values: Gradio rebuilds a component for every update,
+        # `gr.skip()` included (0.3-1 ms each, a chat 3 ms: bench/page_updates.py); a plain value costs 0.15-0.25 ms.
         # A study session has no clock: its box is empty, as `clock_html(None)` draws it.
-        clock = clock_html(None) if session.config.mode == "study" else gr.skip()
+        shown = (text, "", latest_card(session.transcript, self.services.bank), "")
+        clock = clock_html(None) if study else gr.skip()
 
         def grading(chat: list[dict[str, str]]) -> tuple[Any, ...]:
-            """The view while the answer is graded: the chat; the id, the hidden downloads and the clock as the
-            page shows them (plain values are cheaper for Gradio than skips); the rest left as it is."""
+            """The view while the answer is graded: the chat, and the rest as the page shows it (the answer box
+            keeps the text, the notice is cleared)."""
             return (
                 session_id,
                 chat,
-                *(gr.skip() for _ in range(4)),
+                *shown,
                 *_downloads(None, hidden_already=True),
                 clock,
-                *(gr.skip() for _ in range(3)),
+                *_controls(session, shown_running=True),
             )
 
-        yield grading([*base, {"role": "assistant", "content": GRADING_NOTE}])
-        while (so_far := sink.get()) is not None:
-            if session.config.mode == "study":  # exam mode holds feedback until the end
-                # each message of the reply in a bubble of its own: the feedback, then the next question
+        # Each message of the reply in a bubble of its own (the feedback, then the next question); exam mode
+        # holds feedback until the end, and shows only the note.
+        for so_far in paced([GRADING_NOTE], sink, self.stream_interval):
+            if study or so_far == [GRADING_NOTE]:
                 yield grading([*base, *({"role": "assistant", "content": m} for m in so_far)])
         error = outcome.get("error")
         if isinstance(error, InterviewerError):

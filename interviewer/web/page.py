@@ -31,7 +31,7 @@ from interviewer.interview.scorecard import CSS as CARD_CSS
 from interviewer.interview.storage import SessionStore
 from interviewer.models import QuestionType
 from interviewer.retrieval.model_process import ProcessEmbedder
-from interviewer.web.actions import PageActions, WarmUp
+from interviewer.web.actions import COMMANDS, PageActions, WarmUp
 from interviewer.web.guard import GuardLimits, PageGuard
 from interviewer.web.progress_tab import CSS as PROGRESS_CSS
 from interviewer.web.progress_tab import DueRow, ProgressActions, due_row, progress_tab, wire_progress
@@ -67,14 +67,6 @@ def guard_limits(settings: Settings) -> GuardLimits:
 
 
 LIGHT_CONCURRENCY = 8  # status polls and history reads: cheap, never queued behind gradings
-COMMANDS = [
-    ("skip", "Skip"),
-    ("hint", "Hint"),
-    ("repeat", "Repeat"),
-    ("dont_know", "I don't know"),
-    ("reveal", "Reveal answer"),
-    ("end", "End"),
-]
 
 CSS = (
     CARD_CSS
