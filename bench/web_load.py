@@ -5,7 +5,7 @@
     .venv/bin/python bench/web_load.py saturation [--rates 0.5 1 2 4 8] [--step 30] [--topic T --warm-up 120]
         [--baseline-commit SHA]
 
-One `python app.py` subprocess with default settings (queue concurrency INTERVIEWER_WEB_CONCURRENCY=2, queue
+One `python app.py` subprocess with default settings (queue concurrency INTERVIEWER_WEB_CONCURRENCY=3, queue
 size 64), except that the per-visitor answer limit is lifted: back-to-back and saturation send answers far faster
 than a person (set INTERVIEWER_ANSWERS_PER_MINUTE to keep a limit).
 

@@ -86,15 +86,18 @@ class Settings(BaseSettings):
     auth: SecretStr | None = Field(
         default=None, description='Password for the web page: "user:password", several separated by commas.'
     )
-    web_concurrency: int = Field(default=2, ge=1, description="Gradings the web page runs at once.")
+    web_concurrency: int = Field(default=3, ge=1, description="Gradings the web page runs at once.")
     model_process: bool = Field(
         default=True,
         description="The page runs the model in a process of its own, so it can use a second core.",
     )
-    model_threads: int = Field(
-        default=1,
+    model_threads: int | None = Field(
+        default=None,
         ge=0,
-        description="Threads per model pass on the page (0: torch's default, every core).",
+        description=(
+            "Threads per model pass on the page (0: torch's default, every core); unset: 2 in the model's own "
+            "process, 1 in the page's."
+        ),
     )
     queue_size: int = Field(
         default=64, ge=1, description="Events waiting in the page's queue; more are told the page is busy."
