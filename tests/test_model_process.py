@@ -61,3 +61,27 @@ def test_a_model_that_cannot_load_says_so(tmp_path) -> None:  # type: ignore[no-
     missing = ProcessEmbedder(str(tmp_path / "no-such-model"))
     with pytest.raises(EmbeddingModelError, match="no-such-model"):
         missing.embed(["anything"])
+
+
+def test_a_child_that_dies_during_a_pass_fails_that_call_clearly_and_the_next_call_works(
+    child: ProcessEmbedder,
+) -> None:
+    child.embed(["the child is up"])
+    dying = child._child
+    assert dying is not None and child._conn is not None
+    conn, send = child._conn, child._conn.send
+
+    def send_then_die(message: object) -> None:  # the request goes out, then the child is killed mid-pass
+        send(message)
+        dying.kill()
+        dying.wait()
+
+    conn.send = send_then_die  # type: ignore[method-assign]
+    long_texts = [
+        f"text {i} about bias, variance and the margin of a support vector machine " * 8 for i in range(64)
+    ]
+    with pytest.raises(EmbeddingModelError, match="process ended"):
+        child.embed(long_texts)
+    assert not child.loaded
+    vectors = child.embed(long_texts[:2])  # a new child answers
+    assert vectors.shape == (2, 384) and child.loaded and child._child.pid != dying.pid
