@@ -103,7 +103,7 @@ def test_offline_why_explains_each_key_point_on_the_page(offline_page: Page, ban
         "“Raising the threshold increases recall and lowers precision” may say the opposite"
     )
     expect(why).to_contain_text("Words of this point your answer never uses")
-    expect(why).to_contain_text("That is true of Recall, not Precision")  # the wrong claim and its correction
+    expect(why).to_contain_text("Recall, not Precision:")  # the wrong claim and its correction
     page.locator("#iv-why-ask").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "why-offline-1280.png"), full_page=True)
 

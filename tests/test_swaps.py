@@ -29,7 +29,7 @@ def test_the_other_term_making_the_point_is_a_swap_and_names_both_terms() -> Non
     assert swap is not None
     assert swap.clause == "L2 sets many weights to exactly zero, so it gives sparse models."
     assert (swap.said, swap.meant) == ("L2", "L1")
-    assert swap.correction(L1_SPARSE) == f"That is true of L1, not L2: {L1_SPARSE}"
+    assert swap.correction(L1_SPARSE) == f"L1, not L2: {L1_SPARSE}"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_a_swapped_answer_loses_the_points_it_swapped_and_is_capped(embedder, ba
         "L1 shrinks all weights smoothly towards zero",  # the clause, cut before "but"
     ]
     assert all(
-        m.correction.startswith(("That is true of L1, not L2", "That is true of L2, not L1"))
+        m.correction.startswith(("L1, not L2", "L2, not L1"))
         for m in bad.misconceptions
     )
 
@@ -149,7 +149,7 @@ def test_a_concept_exchanged_under_the_same_verb_is_a_swap() -> None:
     what "reduces variance … leaves bias unchanged" says, though it shares few other words."""
     swap = find_swap(GOVERNED, ["It mainly reduces the bias of the base model, so it suits stable learners."])
     assert swap is not None and (swap.said, swap.meant, swap.kind) == ("bias", "variance", "governed")
-    assert swap.correction(GOVERNED) == f"That is true of variance, not bias: {GOVERNED}"
+    assert swap.correction(GOVERNED) == f"Variance, not bias: {GOVERNED}"
 
 
 @pytest.mark.parametrize(

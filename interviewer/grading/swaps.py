@@ -149,7 +149,9 @@ class Swap:
 
     def correction(self, point: str) -> str:
         if self.kind in ("concept", "governed"):
-            return f"That is true of {self.meant}, not {self.said}: {point}"
+            # Not "that is true of X": said of the point's object ("boosting reduces variance"), it read as if the
+            # answer's claim held for the other concept.
+            return f"{self.meant[:1].upper()}{self.meant[1:]}, not {self.said}: {point}"
         if self.kind == "exchanged":
             return f"You have {self.meant} and {self.said} the wrong way round: {point}"
         return f"That is the wrong way round: {point}"
