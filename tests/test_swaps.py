@@ -65,10 +65,7 @@ def test_a_swapped_answer_loses_the_points_it_swapped_and_is_capped(embedder, ba
         "selection.",
         "L1 shrinks all weights smoothly towards zero",  # the clause, cut before "but"
     ]
-    assert all(
-        m.correction.startswith(("L1, not L2", "L2, not L1"))
-        for m in bad.misconceptions
-    )
+    assert all(m.correction.startswith(("L1, not L2", "L2, not L1")) for m in bad.misconceptions)
 
 
 SVM_MARGIN = "The SVM chooses the hyperplane that maximises the margin between the classes."
