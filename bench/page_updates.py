@@ -49,10 +49,8 @@ def main() -> None:
     print(f"ms per output of one event (mean of {CALLS} calls); cores {os.cpu_count()}")
     print(f"{'output':26s} {'plain':>7s} {'skip':>7s} {'update':>7s}")
     for fn, (name, (_, value)) in zip(page.fns.values(), outputs.items(), strict=False):
-        plain, skip = (
-            asyncio.run(per_call(page, fn, value, state)),
-            asyncio.run(per_call(page, fn, gr.skip(), state)),
-        )
+        plain = asyncio.run(per_call(page, fn, value, state))
+        skip = asyncio.run(per_call(page, fn, gr.skip(), state))
         update = asyncio.run(per_call(page, fn, gr.update(visible=True), state))
         print(f"{name:26s} {plain:7.3f} {skip:7.3f} {update:7.3f}")
     fn = list(page.fns.values())[-1]

@@ -302,26 +302,27 @@ class PageActions:
             finally:
                 sink.put(None)
 
-        threading.Thread(target=work, name=f"grade-{session_id}", daemon=True).start()
-
         study = session.config.mode == "study"
         # What the page shows already, sent again as plain values: Gradio rebuilds a component for every update,
         # `gr.skip()` included (0.3-1 ms each, a chat 3 ms: bench/page_updates.py); a plain value costs 0.15-0.25 ms.
-        # A study session has no clock: its box is empty, as `clock_html(None)` draws it.
-        shown = (text, "", latest_card(session.transcript, self.services.bank), "")
-        clock = clock_html(None) if study else gr.skip()
+        # The card stays a skip: rendering it would be work on every answer, for a view the offline grader seldom
+        # needs (`paced`). A study session has no clock: its box is empty, as `clock_html(None)` draws it. All read before the
+        # grading thread starts changing the session.
+        shown = (
+            text,
+            "",
+            gr.skip(),
+            "",
+            *_downloads(None, hidden_already=True),
+            clock_html(None) if study else gr.skip(),
+            *_controls(session, shown_running=True),
+        )
+        threading.Thread(target=work, name=f"grade-{session_id}", daemon=True).start()
 
         def grading(chat: list[dict[str, str]]) -> tuple[Any, ...]:
             """The view while the answer is graded: the chat, and the rest as the page shows it (the answer box
             keeps the text, the notice is cleared)."""
-            return (
-                session_id,
-                chat,
-                *shown,
-                *_downloads(None, hidden_already=True),
-                clock,
-                *_controls(session, shown_running=True),
-            )
+            return (session_id, chat, *shown)
 
         # Each message of the reply in a bubble of its own (the feedback, then the next question); exam mode
         # holds feedback until the end, and shows only the note.
