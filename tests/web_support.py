@@ -3,7 +3,7 @@ a whole session, and a page with `INTERVIEWER_AUTH` users, each logging in with 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,16 +55,20 @@ def asked_entry(bank: Bank, chat: list[dict[str, Any]]) -> BankEntry:
     return next(e for e in bank.entries.values() if e.question == question)
 
 
-def play(client: Client, bank: Bank, answers: list[str], *, topic: str = TOPICS[0]) -> list[BankEntry]:
-    """A study session on `topic` to its end, each answer "good" (the reference answer) or "poor" (`POOR`).
-    Returns the entries asked, in order."""
+def play(
+    client: Client, bank: Bank, answers: list[str], *, topic: str = TOPICS[0], poorly: Collection[str] = ()
+) -> list[BankEntry]:
+    """A study session on `topic` to its end, each answer "good" (the reference answer) or "poor" (`POOR`);
+    a question in `poorly` is answered poorly whatever `answers` says. Returns the entries asked, in order."""
     out = start(client, topics=[topic], count=len(answers))
     session_id, asked = out[0], []
     for kind in answers:
         entry = asked_entry(bank, out[1])
         asked.append(entry)
         out = client.predict(
-            session_id, entry.reference_answer if kind == "good" else POOR, api_name="/answer"
+            session_id,
+            entry.reference_answer if kind == "good" and entry.question not in poorly else POOR,
+            api_name="/answer",
         )
     assert texts(out[1])[-1].startswith("That's the end of the interview")
     return asked
