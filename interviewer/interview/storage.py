@@ -26,6 +26,7 @@ server wrote is overwritten, and `version` is a cheap check that a copy is still
 from __future__ import annotations
 
 import functools
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,24 @@ def _database_url(value: str) -> URL:
     return url
 
 
+WAL_WAIT = 30.0  # seconds, as the driver's timeout for a lock
+
+
+def _wal(dbapi_connection: Any) -> None:
+    """WAL mode. While another connection is creating the file, turning it on fails at once with "database is
+    locked" (SQLite does not wait on a lock there; 1 start in 5 of 4 servers at once on a new file), so it is
+    tried again until `WAL_WAIT` has passed."""
+    deadline = time.monotonic() + WAL_WAIT
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     """An engine on a SQLite file in WAL mode, whose transactions SQLAlchemy begins (not the driver, which
     would leave DDL outside them); a connection with the `writes` option begins with the write lock."""
@@ -201,7 +220,7 @@ def _sqlite_engine(url: URL) -> Engine:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        _wal(dbapi_connection)
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
 
     @event.listens_for(engine, "begin")
