@@ -91,13 +91,10 @@ class Settings(BaseSettings):
         default=True,
         description="The page runs the model in a process of its own, so it can use a second core.",
     )
-    model_threads: int | None = Field(
-        default=None,
-        ge=0,
-        description=(
-            "Threads per model pass on the page (0: torch's default, every core); unset: 2 in the model's own "
-            "process, 1 in the page's."
-        ),
+    # 1: the page's Python work holds one core, and a pass on two threads spins on the other: at 22-24 turns/s
+    # offered, 2 threads cost 29 ms of the model process's CPU per turn against 23 (docs/load-notes.md).
+    model_threads: int = Field(
+        default=1, ge=0, description="Threads per model pass on the page (0: torch's default, every core)."
     )
     queue_size: int = Field(
         default=64, ge=1, description="Events waiting in the page's queue; more are told the page is busy."

@@ -22,7 +22,7 @@ from interviewer.interview.why import Explainer, LLMExplainer, OfflineExplainer
 from interviewer.llm.chat_model import ChatModel
 from interviewer.models import BankEntry, QuestionType, Reference, Rubric, SessionConfig
 from interviewer.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
-from interviewer.retrieval.model_process import PROCESS_THREADS, ProcessEmbedder
+from interviewer.retrieval.model_process import ProcessEmbedder
 from interviewer.retrieval.store import (
     VECTOR_CACHE_DIR,
     ChromaQuestionStore,
@@ -71,7 +71,7 @@ class Services:
             embedder = ProcessEmbedder(
                 settings.embedding_model,
                 device=settings.embedding_device,
-                threads=PROCESS_THREADS if settings.model_threads is None else settings.model_threads,
+                threads=settings.model_threads,
             )
         else:
             embedder = SentenceTransformerEmbedder(settings.embedding_model, device=settings.embedding_device)

@@ -34,6 +34,7 @@ class StreamingGrader(Grader):
     """Writes its feedback in three pieces through `on_text`, as the LLM grader does, then grades offline."""
 
     name = "llm"
+    streams = True
 
     def __init__(self, inner: Grader):
         self.inner = inner
@@ -91,6 +92,19 @@ def test_a_reply_that_comes_within_the_interval_is_shown_in_one_view(tmp_path: P
     assert view[2] == ""  # the final view: the box cleared
     # the session still runs, as the page showed it: its controls go as plain values, not rebuilt components
     assert view[-3:] == ("Hint", "Reveal answer", {"__type__": "update"})
+
+
+def test_a_grader_that_does_not_stream_is_shown_in_one_view_whatever_the_interval(
+    tmp_path: Path, bank: Bank
+) -> None:
+    services = make_services(tmp_path, bank)  # the offline grader: its reply comes whole
+    page = PageActions(SessionRegistry(services, SessionStore(tmp_path / "s.sqlite3")), WarmUp())
+    page.stream_interval = 0  # a streaming grader's every step would be a view
+    session_id = start(page, "study")
+    (view,) = list(page.answer(session_id, "Precision is TP / (TP + FP)."))
+    texts = chat_texts(view)
+    assert texts[-1].startswith("Question 2 of 2") and GRADING_NOTE not in texts
+    assert texts[-3] == "Precision is TP / (TP + FP)." and view[2] == ""  # the answer shown, the box cleared
 
 
 def test_paced_shows_the_newest_state_at_most_once_per_interval() -> None:

@@ -21,10 +21,11 @@ TextSink = Callable[[str], None]
 class Grader(ABC):
     """Grades one answer against a reference, under a rubric.
 
-    A grader whose backend streams calls `on_text` with the feedback written so far; others ignore it.
+    A grader whose backend streams (`streams`) calls `on_text` with the feedback written so far; others ignore it.
     """
 
     name: str
+    streams = False
 
     @abstractmethod
     def grade(

@@ -89,6 +89,7 @@ TRUSTED_RECALL = 0.6
 
 class LLMGrader(Grader):
     name = "llm"
+    streams = True
 
     def __init__(
         self,

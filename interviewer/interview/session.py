@@ -227,10 +227,11 @@ class Session:
         return [self._say("hint", f"{REVEALED}\n\n{entry.reference_answer}\n\n_{CLOSED}_")]
 
     def snapshot(self) -> SessionSnapshot:
-        """A copy of the session's state that `restore` turns back into a working session."""
+        """The session's state, which `restore` turns back into a working session. It shares the transcript (no
+        copy: every caller saves it at once, and `restore` copies it), so save it before the session moves on."""
         state = dataclasses.asdict(self._state) if self._state else None
         return SessionSnapshot(
-            transcript=self.transcript.model_copy(deep=True),
+            transcript=self.transcript,
             policy=state,
             target=self._target,
             seconds=list(self.seconds),

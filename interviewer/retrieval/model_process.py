@@ -25,11 +25,6 @@ from interviewer.config import BUNDLED_MODEL
 from interviewer.errors import EmbeddingModelError
 from interviewer.retrieval.embeddings import SentenceTransformerEmbedder, Vectors, WordVectors
 
-# Threads per model pass in the child. The page's Python work holds one core at most (the interpreter lock), so
-# two threads let a pass use the other core and whatever the page leaves: at 18 turns/s offered the page's turn
-# p95 was 2.0 s with 1 thread and 0.9 s with 2 (docs/load-notes.md, tenth session).
-PROCESS_THREADS = 2
-
 
 class ProcessEmbedder(SentenceTransformerEmbedder):
     """`SentenceTransformerEmbedder` whose model runs in a child process, with `threads` threads per pass (0:
@@ -40,7 +35,7 @@ class ProcessEmbedder(SentenceTransformerEmbedder):
         model: str = BUNDLED_MODEL,
         device: str = "cpu",
         batch_size: int = 64,
-        threads: int = PROCESS_THREADS,
+        threads: int = 1,
     ):
         super().__init__(model, device, batch_size)
         self.threads = threads

@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from interviewer.interview.limits import check_text
 from interviewer.interview.registry import Reply, SessionRegistry
 from interviewer.interview.report import report_fragment
 from interviewer.interview.scorecard import esc
-from interviewer.interview.session import Session
+from interviewer.interview.session import ReplySink, Session
 from interviewer.models import QuestionType, SessionConfig
 from interviewer.services import QuestionMatch
 from interviewer.web.guard import is_session_id
@@ -118,9 +118,9 @@ def _controls(session: Session | None, shown_running: bool = False) -> list[Any]
     return [gr.Button(visible=study), gr.Button(visible=study), gr.Accordion(open=not running)]
 
 
-# Seconds: while an answer is graded, the page shows the newest state of the reply at most this often, and a
-# reply that comes whole within it in one step (the offline grader's, unless the server is busy). Each step is a
-# view Gradio processes (about 3 ms of the server's CPU); 0.1 s is still a smooth stream of an LLM's text.
+# Seconds: while a grader that streams (an LLM's) writes the reply, the page shows its newest state at most this
+# often, and a reply that comes whole within it in one step. Each step is a view Gradio processes (about 3 ms of
+# the server's CPU); 0.1 s is still a smooth stream of an LLM's text.
 STREAM_INTERVAL = 0.1
 
 
@@ -265,7 +265,8 @@ class PageActions:
     def answer(
         self, session_id: str, text: str, request: gr.Request | None = None
     ) -> Iterator[tuple[Any, ...]]:
-        """Grade an answer, showing the feedback as the grader streams it (study mode)."""
+        """Grade an answer: one view with the reply, or, from a grader that streams, the feedback as it is written
+        (study mode)."""
         visitor = self.visitor(request)
         if not session_id:
             yield self.view(None, "Press **Start** to begin an interview.")
@@ -289,46 +290,18 @@ class PageActions:
         except InterviewerError as exc:
             yield self.view(session, str(exc))
             return
-        base = chat_of(session.transcript)
-        base.append({"role": "user", "content": inert_html(text)})
-        sink: queue.Queue[list[str] | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 
-        def work() -> None:
+        def work(on_reply: ReplySink | None) -> None:
             try:
-                outcome["reply"] = self.registry.answer(session_id, text, on_reply=sink.put)
+                outcome["reply"] = self.registry.answer(session_id, text, on_reply=on_reply)
             except Exception as exc:
                 outcome["error"] = exc
-            finally:
-                sink.put(None)
 
-        study = session.config.mode == "study"
-        # What the page shows already, sent again as plain values: Gradio rebuilds a component for every update,
-        # `gr.skip()` included (0.3-1 ms each, a chat 3 ms: bench/page_updates.py); a plain value costs 0.15-0.25 ms.
-        # The card stays a skip: rendering it would be work on every answer, for a view the offline grader seldom
-        # needs (`paced`). A study session has no clock: its box is empty, as `clock_html(None)` draws it. All read before the
-        # grading thread starts changing the session.
-        shown = (
-            text,
-            "",
-            gr.skip(),
-            "",
-            *_downloads(None, hidden_already=True),
-            clock_html(None) if study else gr.skip(),
-            *_controls(session, shown_running=True),
-        )
-        threading.Thread(target=work, name=f"grade-{session_id}", daemon=True).start()
-
-        def grading(chat: list[dict[str, str]]) -> tuple[Any, ...]:
-            """The view while the answer is graded: the chat, and the rest as the page shows it (the answer box
-            keeps the text, the notice is cleared)."""
-            return (session_id, chat, *shown)
-
-        # Each message of the reply in a bubble of its own (the feedback, then the next question); exam mode
-        # holds feedback until the end, and shows only the note.
-        for so_far in paced([GRADING_NOTE], sink, self.stream_interval):
-            if study or so_far == [GRADING_NOTE]:
-                yield grading([*base, *({"role": "assistant", "content": m} for m in so_far)])
+        if self.services.grader.streams:
+            yield from self._streamed(session, text, work)
+        else:  # the reply comes whole (the offline grader): one view, and no thread or views while it is graded
+            work(None)
         error = outcome.get("error")
         if isinstance(error, InterviewerError):
             yield self._refusal(session_id, str(error), visitor)
@@ -342,6 +315,44 @@ class PageActions:
         else:
             reply: Reply = outcome["reply"]
             yield self.view(self.registry.get(session_id), reply.notice, answer="", was_running=True)
+
+    def _streamed(
+        self, session: Session, text: str, work: Callable[[ReplySink | None], None]
+    ) -> Iterator[tuple[Any, ...]]:
+        """The views while a grader that streams (an LLM's) writes the reply: `work` grades in a thread of its own,
+        and the page shows the reply so far, paced (`paced`). Under load, views cost the server more than the
+        grading: a grader whose reply comes whole is shown in one view instead (`answer`)."""
+        session_id = session.transcript.session_id
+        base = chat_of(session.transcript)
+        base.append({"role": "user", "content": inert_html(text)})
+        sink: queue.Queue[list[str] | None] = queue.Queue()
+
+        def run() -> None:
+            try:
+                work(sink.put)
+            finally:
+                sink.put(None)
+
+        study = session.config.mode == "study"
+        # What the page shows already, sent again as plain values: Gradio rebuilds a component for every update,
+        # `gr.skip()` included (0.3-1 ms each, a chat 3 ms: bench/page_updates.py); a plain value costs 0.15-0.25 ms.
+        # The card stays a skip: the final view draws it. A study session has no clock: its box is empty, as
+        # `clock_html(None)` draws it. All read before the grading thread starts changing the session.
+        shown = (
+            text,
+            "",
+            gr.skip(),
+            "",
+            *_downloads(None, hidden_already=True),
+            clock_html(None) if study else gr.skip(),
+            *_controls(session, shown_running=True),
+        )
+        threading.Thread(target=run, name=f"grade-{session_id}", daemon=True).start()
+        # Each message of the reply in a bubble of its own (the feedback, then the next question); exam mode
+        # holds feedback until the end, and shows only the note. The answer box keeps the text meanwhile.
+        for so_far in paced([GRADING_NOTE], sink, self.stream_interval):
+            if study or so_far == [GRADING_NOTE]:
+                yield (session_id, [*base, *({"role": "assistant", "content": m} for m in so_far)], *shown)
 
     def command(self, name: policy.Command | str) -> Any:
         def run(session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:

@@ -449,8 +449,7 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
                 services.pair_model.load()
             _ = services.grader
             if not isinstance(services.embedder, ProcessEmbedder):  # the child set its own at start
-                threads = services.settings.model_threads
-                _model_threads(IN_PROCESS_THREADS if threads is None else threads)
+                _model_threads(services.settings.model_threads)
             warm.done.set()
         except Exception as exc:
             log.exception("warm-up failed")
@@ -468,15 +467,9 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
     return thread
 
 
-# For a model in the page's own process: the page grades several answers at once, and its own Python work needs
-# the other core. Server CPU per turn with 2 threads against 1: 64-74 ms against 58-64 (docs/load-notes.md).
-IN_PROCESS_THREADS = 1
-
-
 def _model_threads(threads: int) -> None:
     """For a model in the page's own process (`INTERVIEWER_MODEL_PROCESS=false`): once the index is built, each
-    model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`, else `IN_PROCESS_THREADS`; 0 leaves torch's
-    default of every core)."""
+    model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`; 0 leaves torch's default of every core)."""
     if threads:
         import torch
 
