@@ -59,3 +59,41 @@ def test_a_relative_clause_describes_the_concept_named_just_before_it() -> None:
     assert swap is not None and swap.clause == answer
     right = answer.replace("TP/(TP+FN)", "X").replace("FP/(FP+TN)", "TP/(TP+FN)").replace("X", "FP/(FP+TN)")
     assert find_exchange(RATES, [right]) is None
+
+
+TRADE_OFF = "Increasing model complexity usually lowers bias and raises variance."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "As you add complexity, bias goes up and variance goes down.",
+        "More complex models have higher bias and lower variance.",
+    ],
+)
+def test_each_concept_sent_the_way_the_point_sends_the_other_is_an_exchange(answer: str) -> None:
+    swap = find_exchange(TRADE_OFF, [answer])
+    assert swap is not None and swap.clause == answer and swap.kind == "exchanged"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "As complexity increases, bias falls and variance rises.",
+        "Adding complexity reduces bias but increases variance.",
+        # the cause reversed reverses the effects: right
+        "Reducing model complexity raises bias and lowers variance.",
+        "With a less complex model, bias goes up and variance goes down.",
+        # a cause the point does not name is not read
+        "A simple model has higher bias and lower variance.",
+        "Simpler models have higher bias and lower variance, complex ones the reverse.",
+    ],
+)
+def test_directions_the_right_way_or_for_a_reversed_or_other_cause_are_no_exchange(answer: str) -> None:
+    assert find_exchange(TRADE_OFF, [answer]) is None
+
+
+def test_a_sentence_sending_the_pair_the_points_way_outweighs_a_crossed_one() -> None:
+    crossed = "As you add complexity, bias goes up and variance goes down."
+    right = "Adding complexity lowers bias and raises variance."
+    assert find_exchange(TRADE_OFF, [crossed, right]) is None

@@ -9,14 +9,19 @@ each concept words that only the other has in the key point has exchanged them.
 
 Both concepts must carry the other's words, and no sentence of the answer may bind the pair the right way round, so a sentence that
 describes only one of the two, or that mixes them, is not read as an exchange.
+
+A key point that sends the two concepts opposite ways ("increasing model complexity lowers bias and raises
+variance") shares its few words with both, so the same is done with directions: each concept is bound to the
+nearest up or down word in its part of the sentence, and a sentence that sends each the other's way for the
+same cause going the same way ("as you add complexity, bias goes up and variance goes down") has exchanged them.
 """
 
 from __future__ import annotations
 
 import re
 
-from interviewer.grading.swaps import Swap, pairs_named
-from interviewer.text import STOPWORDS, split_clauses, stem, tokens
+from interviewer.grading.swaps import DIRECTIONS, Swap, pairs_named
+from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
 
 
 def _bindings(text: str, pair: tuple[str, str]) -> dict[str, set[str]]:
@@ -79,12 +84,15 @@ def _crossed(sentence: dict[str, set[str]], own: dict[str, set[str]], a: str, b:
 
 
 def find_exchange(point: str, sentences: list[str]) -> Swap | None:
-    """The sentence that gives the two paired concepts `point` names each other's descriptions, unless another
-    sentence binds them the right way round."""
+    """The sentence that gives the two paired concepts `point` names each other's descriptions, or each other's
+    directions (`_signs`), unless another sentence binds them the right way round."""
     for a, b in pairs_named(point):
         bound = _bindings(point, (a, b))
         own = {a: bound[a] - bound[b], b: bound[b] - bound[a]}
         if not (own[a] and own[b]):
+            crossed = _crossed_directions(point, sentences, (a, b))
+            if crossed is not None:
+                return Swap(crossed, b, a, "exchanged")
             continue
         readings = [(s, _crossed(_bindings(s, (a, b)), own, a, b)) for s in sentences]
         if any(crossed is False for _, crossed in readings):
@@ -93,3 +101,78 @@ def find_exchange(point: str, sentences: list[str]) -> Swap | None:
         if crossed is not None:
             return Swap(crossed, b, a, "exchanged")
     return None
+
+
+# Which way a paired concept goes: the up and down families of `swaps.DIRECTIONS` (not better/worse, a judgement),
+# with the words a sentence says a quantity moves by ("bias goes up", "variance falls").
+UP = frozenset().union(*(up for up, _ in DIRECTIONS[:3])) | frozenset(
+    "up rise rises rising grow grows add adds adding added".split()
+)
+DOWN = frozenset().union(*(down for _, down in DIRECTIONS[:3])) | frozenset(
+    "down fall falls falling shrink shrinks".split()
+)
+# What separates the parts of a sentence that each say one thing ("bias goes up | and variance goes down").
+CONJUNCTS = re.compile(r"[,;:]|\b(?:and|while|whereas|but|so)\b", re.IGNORECASE)
+
+
+def _signs(text: str, pair: tuple[str, str]) -> dict[str, int]:
+    """+1 (up) or -1 (down) for each concept of `pair` that `text` names beside a direction word: the nearest one
+    in the same part of the sentence (`CONJUNCTS`). A concept with none, with two at the same distance, or going
+    both ways in different parts, is left out."""
+    signs: dict[str, set[int]] = {term: set() for term in pair}
+    for part in CONJUNCTS.split(text):
+        words = tokens(part)
+        marks = [(j, 1 if w in UP else -1) for j, w in enumerate(words) if w in UP or w in DOWN]
+        for term in pair:
+            size = len(tokens(term))
+            at = [i for i in range(len(words)) if words[i : i + size] == tokens(term)]
+            for i in at:
+                by_distance = sorted((abs(j - i) - (j > i) * (size - 1), sign) for j, sign in marks)
+                if by_distance and (len(by_distance) == 1 or by_distance[0][0] < by_distance[1][0]):
+                    signs[term].add(by_distance[0][1])
+    return {term: next(iter(found)) for term, found in signs.items() if len(found) == 1}
+
+
+CAUSE_SCOPE = 3  # tokens before a cause in which its direction word is looked for
+
+
+def _causes(text: str, stems: set[str]) -> dict[str, int]:
+    """+1 or -1 for each word of `stems` that `text` has with a direction word among the `CAUSE_SCOPE` tokens before
+    it ("increasing model complexity", "a less complex model", "as you add complexity")."""
+    words = tokens(text)
+    causes: dict[str, set[int]] = {}
+    for i, word in enumerate(words):
+        if stem(word) in stems:
+            for w in reversed(words[max(0, i - CAUSE_SCOPE) : i]):
+                if w in UP or w in DOWN:
+                    causes.setdefault(stem(word), set()).add(1 if w in UP else -1)
+                    break
+    return {word: next(iter(found)) for word, found in causes.items() if len(found) == 1}
+
+
+def _crossed_directions(point: str, sentences: list[str], pair: tuple[str, str]) -> str | None:
+    """The sentence that sends the two concepts of `pair` each the way the point sends the other, for the same
+    cause ("as you add complexity, bias goes up and variance goes down" for "increasing model complexity lowers
+    bias and raises variance"). The point must send them opposite ways because of something that itself goes one
+    way (`_causes`); a sentence counts only when it has that cause going the same way, since the cause reversed
+    reverses the effects ("reducing complexity raises bias and lowers variance" is right), and a cause it does
+    not name ("a simple model has higher bias") is not read. No sentence may send them the point's way."""
+    a, b = pair
+    meant = _signs(point, pair)
+    if len(meant) < 2 or meant[a] == meant[b]:
+        return None
+    concept_stems = {stem(w) for term in pair for w in tokens(term)}
+    causes = _causes(point, content_stems(point) - concept_stems - {stem(w) for w in UP | DOWN})
+    if not causes:
+        return None
+    crossed = None
+    for sentence in sentences:
+        said = _signs(sentence, pair)
+        if len(said) < 2 or said[a] == said[b]:
+            continue
+        if said == meant:
+            return None
+        same = _causes(sentence, set(causes))
+        if crossed is None and same and all(causes[w] == sign for w, sign in same.items()):
+            crossed = sentence
+    return crossed
