@@ -357,3 +357,26 @@ def test_a_follow_up_is_read_against_its_own_reference_whichever_is_graded_first
     )
     assert main_1 == main_2 and follow_up_1 == follow_up_2
     assert main_1[0] != follow_up_1[0]  # the two readings differ, so the order mattered
+
+
+def test_an_exchange_is_caught_on_a_point_whose_reference_only_the_word_check_misreads(bank, grader) -> None:
+    """The word check reads knn-vs-kmeans's reference as stating the "k is the number of neighbours / clusters"
+    point backwards, so it stands aside on that point; the exchange check reads the reference right, so it still
+    reads the answer."""
+    entry = bank.get("knn-vs-kmeans")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    crossed = (
+        "k-means is a supervised classifier where k is the number of neighbours that vote on the label, while kNN "
+        "is a clustering method where k is the number of clusters."
+    )
+    graded = grader.grade(reference, crossed + " k-means needs labelled data.", rubric)
+    found = {m.text: m.evidence for m in graded.misconceptions}
+    assert (
+        found.get("In KNN k is the number of neighbours, while in k-means k is the number of clusters.")
+        == crossed
+    )
+    right = (
+        "In kNN, k is the number of neighbours that vote on a new point's label; in k-means, k is the number of "
+        "clusters the unlabelled data is split into."
+    )
+    assert not grader.grade(reference, right, rubric).misconceptions

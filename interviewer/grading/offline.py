@@ -539,8 +539,8 @@ def _swapped_points(
     credits: list[float],
 ) -> list[MisconceptionFound]:
     """Key points the answer states backwards (`swaps`): no credit, and each reported as a wrong claim with its
-    correction. A point whose own `reference` sentences read as backwards is not checked: the word check cannot
-    read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
+    correction. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
+    cannot read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
     and `credits` in place."""
     wrong: list[MisconceptionFound] = []
     for i, point in enumerate(points):
@@ -549,11 +549,13 @@ def _swapped_points(
         others = [p.text for p in points if p is not point]
         negations = bool(point.contrasts)
         swap = find_swap(point.text, texts, others, negations=negations, asked=asked)
-        swap = swap or find_exchange(point.text, texts)
-        if swap is None or (
-            find_swap(point.text, reference, others, negations=negations, asked=asked)
-            or find_exchange(point.text, reference)
-        ):
+        if swap is not None and find_swap(point.text, reference, others, negations=negations, asked=asked):
+            swap = None
+        if swap is None:  # each check is trusted on the points it reads right in the reference
+            swap = find_exchange(point.text, texts)
+            if swap is not None and find_exchange(point.text, reference):
+                swap = None
+        if swap is None:
             continue
         if any(w.evidence == swap.clause for w in wrong):  # one clause is one wrong claim
             continue
