@@ -111,6 +111,8 @@ UP = frozenset().union(*(up for up, _ in DIRECTIONS[:3])) | frozenset(
 DOWN = frozenset().union(*(down for _, down in DIRECTIONS[:3])) | frozenset(
     "down fall falls falling shrink shrinks".split()
 )
+SIGN = {**dict.fromkeys(UP, 1), **dict.fromkeys(DOWN, -1)}
+MARKED = {stem(w) for w in SIGN}
 # What separates the parts of a sentence that each say one thing ("bias goes up | and variance goes down").
 CONJUNCTS = re.compile(r"[,;:]|\b(?:and|while|whereas|but|so)\b", re.IGNORECASE)
 
@@ -122,15 +124,21 @@ def _signs(text: str, pair: tuple[str, str]) -> dict[str, int]:
     signs: dict[str, set[int]] = {term: set() for term in pair}
     for part in CONJUNCTS.split(text):
         words = tokens(part)
-        marks = [(j, 1 if w in UP else -1) for j, w in enumerate(words) if w in UP or w in DOWN]
+        marks = [(j, SIGN[w]) for j, w in enumerate(words) if w in SIGN]
         for term in pair:
-            size = len(tokens(term))
-            at = [i for i in range(len(words)) if words[i : i + size] == tokens(term)]
+            name = tokens(term)
+            size = len(name)
+            at = [i for i in range(len(words)) if words[i : i + size] == name]
             for i in at:
                 by_distance = sorted((abs(j - i) - (j > i) * (size - 1), sign) for j, sign in marks)
                 if by_distance and (len(by_distance) == 1 or by_distance[0][0] < by_distance[1][0]):
                     signs[term].add(by_distance[0][1])
-    return {term: next(iter(found)) for term, found in signs.items() if len(found) == 1}
+    return _one_way(signs)
+
+
+def _one_way(signs: dict[str, set[int]]) -> dict[str, int]:
+    """The sign of each word found going only one way."""
+    return {word: next(iter(found)) for word, found in signs.items() if len(found) == 1}
 
 
 CAUSE_SCOPE = 3  # tokens before a cause in which its direction word is looked for
@@ -144,10 +152,10 @@ def _causes(text: str, stems: set[str]) -> dict[str, int]:
     for i, word in enumerate(words):
         if stem(word) in stems:
             for w in reversed(words[max(0, i - CAUSE_SCOPE) : i]):
-                if w in UP or w in DOWN:
-                    causes.setdefault(stem(word), set()).add(1 if w in UP else -1)
+                if w in SIGN:
+                    causes.setdefault(stem(word), set()).add(SIGN[w])
                     break
-    return {word: next(iter(found)) for word, found in causes.items() if len(found) == 1}
+    return _one_way(causes)
 
 
 def _crossed_directions(point: str, sentences: list[str], pair: tuple[str, str]) -> str | None:
@@ -162,7 +170,7 @@ def _crossed_directions(point: str, sentences: list[str], pair: tuple[str, str])
     if len(meant) < 2 or meant[a] == meant[b]:
         return None
     concept_stems = {stem(w) for term in pair for w in tokens(term)}
-    causes = _causes(point, content_stems(point) - concept_stems - {stem(w) for w in UP | DOWN})
+    causes = _causes(point, content_stems(point) - concept_stems - MARKED)
     if not causes:
         return None
     crossed = None
