@@ -288,3 +288,29 @@ def test_an_intransitive_drop_is_a_direction_not_a_discard() -> None:
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("point", "answer"),
+    [
+        # Found in the fresh dev answers: right answers that say a point with a denial by sense.
+        (
+            "Packaging preprocessing and model together avoids training-serving skew.",
+            "Bundling them in one pipeline is the main guard against training-serving skew.",
+        ),
+        (
+            "A set difference fails when the removed value also appears elsewhere in the list.",
+            "I'd avoid set(A) - set(B): if the removed value appears twice, the set difference comes back empty.",
+        ),
+    ],
+)
+def test_a_key_point_is_not_read_for_a_negation_beside_a_denial_by_sense(point: str, answer: str) -> None:
+    assert find_swap(point, [answer]) is not None  # the misconception check reads such words as negations
+    assert find_swap(point, [answer], denials=False) is None
+
+
+def test_without_denials_an_explicit_negation_or_rather_than_is_still_a_reversal() -> None:
+    assert find_swap(RELU, ["ReLU saturates for large positive inputs, like the sigmoid."], denials=False)
+    point = "Gradient boosting fits each new tree to the residuals of the current ensemble."
+    answer = "Gradient boosting fits each new tree to the current predictions rather than the residuals."
+    assert find_swap(point, [answer], denials=False) is not None

@@ -48,7 +48,13 @@ def evaluate_answer_set(
     seconds = time.perf_counter() - started
     if out:
         rows = [
-            {**a.model_dump(), "predicted_score": g.score, "flags": g.flags}
+            {
+                **a.model_dump(),
+                "predicted_score": g.score,
+                "flags": g.flags,
+                "wrong_claims": [{"claim": m.text, "evidence": m.evidence} for m in g.misconceptions],
+                "key_points": [{"status": k.status, "similarity": k.similarity} for k in g.key_points],
+            }
             for a, g in zip(answers, grades, strict=True)
         ]
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

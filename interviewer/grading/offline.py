@@ -548,8 +548,10 @@ def _swapped_points(
             continue
         others = [p.text for p in points if p is not point]
         negations = bool(point.contrasts)
-        swap = find_swap(point.text, texts, others, negations=negations, asked=asked)
-        if swap is not None and find_swap(point.text, reference, others, negations=negations, asked=asked):
+        swap = find_swap(point.text, texts, others, negations=negations, denials=False, asked=asked)
+        if swap is not None and find_swap(
+            point.text, reference, others, negations=negations, denials=False, asked=asked
+        ):
             swap = None
         if swap is None:  # each check is trusted on the points it reads right in the reference
             swap = find_exchange(point.text, texts)
