@@ -261,6 +261,23 @@ def test_a_sentence_that_denies_a_misconception_is_not_taken_for_it(bank, grader
     assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
 
 
+def test_a_sentence_that_says_a_misconceptions_correction_is_not_taken_for_it(bank, grader) -> None:
+    """Found in the fresh dev answers: a right sentence shares the misconception's subject and words ("the false
+    positive rate … 5 …"), but says what its correction says."""
+    entry = bank.get("peeking-and-sequential-testing")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    wrong = (
+        "Checking a test every day for a month only raises the false positive rate from 5 to about 6 percent."
+    )
+    assert wrong in [m.text for m in reference.misconceptions]
+    start = "Peeking means looking at the p-value repeatedly and stopping as soon as it dips below 0.05. "
+    right = "Over a month of daily looks the false positive rate ends up around 20-30%, and with continuous monitoring it "
+    right += "heads towards 100%."
+    says = "Checking it every day for a month barely matters: the false positive rate only goes from 5 to 6 percent."
+    assert wrong not in [m.text for m in grader.grade(reference, start + right, rubric).misconceptions]
+    assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
+
+
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
     reference = Reference(
         question="What does a hash table do?",

@@ -48,6 +48,7 @@ from interviewer.models import (
     KeyPoint,
     KeyPointResult,
     KeyPointStatus,
+    Misconception,
     MisconceptionFound,
     Reference,
     Rubric,
@@ -270,6 +271,8 @@ class OfflineGrader(Grader):
                     index = None
             if index is None or find_swap(misconception.text, [spans[index].text], asked=asked):
                 continue  # not said, or denied ("it needs no validation set" against "… needs a validation set")
+            if self._nearer_its_correction(spans[index].text, misconception):
+                continue  # says what the correction says ("pandas is faster there" against "Spark is always faster")
             blocked.add(index)
             found.append(
                 MisconceptionFound(
@@ -277,6 +280,16 @@ class OfflineGrader(Grader):
                 )
             )
         return found, blocked
+
+    def _nearer_its_correction(self, span: str, misconception: Misconception) -> bool:
+        """Whether `span` is nearer the misconception's correction than the misconception, as a sentence vector or by
+        the words that set the two apart. A right answer shares a misconception's subject and often its words
+        ("the false positive rate ends up around 20-30%" against "… only raises the false positive rate from 5 to
+        about 6 percent"); the correction, written about the same subject, tells which of the two it says."""
+        span_vector, wrong, right = self.embedder.embed([span, misconception.text, misconception.correction])
+        return float(span_vector @ right) > float(span_vector @ wrong) or _closer_in_wording(
+            span, misconception.correction, misconception.text
+        )
 
     def _misconceptions_in_words(self, reference: Reference, points: list[KeyPoint]) -> set[int]:
         """The misconceptions that may be found by their words (`_said_in_words`): those no sentence of the
