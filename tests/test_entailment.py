@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -164,3 +167,46 @@ def test_a_missing_weights_file_is_a_clear_error(tmp_path) -> None:
 
 def test_the_module_function_uses_one_shared_model() -> None:
     assert entailment.default_model() is entailment.default_model()
+
+
+PAIRS = [
+    ("Bagging mainly reduces variance.", "Bagging mainly reduces bias."),
+    (
+        "PCA keeps the directions of largest variance.",
+        "PCA keeps the directions of least variance, then drops the rest.",
+    ),
+    (
+        "Dropout is a regulariser that reduces overfitting.",
+        "Dropout randomly switches off units during training.",
+    ),
+    ("word " * 120, "other " * 90),  # past MAX_LENGTH: the longer side is cut first
+]
+
+
+def test_the_torch_encoder_gives_the_transformers_probabilities(model: EntailmentModel) -> None:
+    """The pair model runs on the torch-only MiniLM (`minilm`), as the embedder does; `transformers` is only the
+    fallback for a base that encoder refuses."""
+    assert model._tokenizer is None  # loaded on the torch encoder
+    through_transformers = EntailmentModel()
+    through_transformers._load_on_torch = lambda: False  # type: ignore[method-assign]
+    expected = through_transformers.judge_pairs(PAIRS)
+    assert through_transformers._tokenizer is not None
+    assert np.allclose(model.judge_pairs(PAIRS), expected, atol=1e-5)
+
+
+LOAD_PAIR_MODEL = """
+import json, sys
+from interviewer.grading.entailment import EntailmentModel
+probs = EntailmentModel().judge("Bagging mainly reduces variance.", ["Bagging mainly reduces bias."])
+print(json.dumps({"contradicts": float(probs[0, 1]), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_the_pair_model_loads_without_importing_transformers() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_PAIR_MODEL], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["contradicts"] > 0.5
+    assert "transformers" not in result["modules"]

@@ -42,6 +42,17 @@ def test_metrics_report_auc_only_for_correct_or_not_labels() -> None:
     assert graded.roc_auc is None and graded.pearson > 0.9 and graded.questions == 2
 
 
+def test_3way_labels_add_the_auc_of_correct_against_contradictory_answers_alone() -> None:
+    records = _records([1, 0, 0, 1, 0], 1)
+    for record, label in zip(records, ["correct", "contradictory", "incorrect", "correct", "contradictory"]):
+        record["label_3way"] = label
+    # The incorrect answer outscores every other, but only correct against contradictory counts.
+    figures = metrics(records, [0.8, 0.3, 0.99, 0.6, 0.7])
+    assert figures.contradictory_auc == 0.75  # 3 of the 4 correct/contradictory pairs ordered right
+    assert figures.roc_auc == 0.5  # against all the others: 3 of 6
+    assert metrics(_records([1, 0], 1), [0.9, 0.1]).contradictory_auc is None
+
+
 def test_reference_word_overlap_counts_stemmed_content_words() -> None:
     reference = "A stack removes the most recently added element first."
     assert reference_word_overlap(reference, reference) == 1.0

@@ -2,7 +2,8 @@
 
 Each record is `{question, reference, answer, score, max_score}`; other fields are carried through. Our 0-10
 score is rescaled to the record's `max_score` before comparing. When every human score is 0 or full marks
-(correct / not correct, as in SciEntsBank), ROC AUC is reported too. The baselines (`baselines.py`) are
+(correct / not correct, as in SciEntsBank), ROC AUC is reported too; when records carry SemEval-2013's 3-way
+`label_3way`, so is the AUC of correct against contradictory answers alone (a wrong claim, not a gap). The baselines (`baselines.py`) are
 scored on the same records in the same run, so every figure stands beside them.
 """
 
@@ -59,6 +60,8 @@ class Metrics:
     rmse: float
     qwk: float
     roc_auc: float | None = None  # only for correct / not-correct labels
+    # only for SemEval-2013's 3-way labels: does a correct answer outscore one that contradicts the reference?
+    contradictory_auc: float | None = None
 
     def as_dict(self) -> dict[str, float | int | None]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -71,6 +74,7 @@ MEASURES = {
     "rmse": "RMSE",
     "qwk": "quadratic weighted kappa",
     "roc_auc": "ROC AUC (correct vs not)",
+    "contradictory_auc": "ROC AUC (correct vs contradictory)",
 }
 
 
@@ -141,7 +145,17 @@ def metrics(records: list[dict[str, Any]], predicted: list[float]) -> Metrics:
             np.rint(human / scale * scale.max()).astype(int), np.rint(ours / scale * scale.max()).astype(int)
         ),
         roc_auc=roc_auc(human == scale, ours / scale) if binary else None,
+        contradictory_auc=_contradictory_auc(records, ours / scale),
     )
+
+
+def _contradictory_auc(records: list[dict[str, Any]], scores: np.ndarray) -> float | None:
+    """ROC AUC of correct against contradictory answers (`label_3way`), the incorrect ones left out."""
+    labels = [r.get("label_3way") for r in records]
+    keep = [i for i, label in enumerate(labels) if label in ("correct", "contradictory")]
+    if not keep:
+        return None
+    return roc_auc(np.array([labels[i] == "correct" for i in keep]), scores[keep])
 
 
 def baseline_scores(

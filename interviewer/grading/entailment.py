@@ -157,6 +157,8 @@ class EntailmentModel:
         if not self.weights.exists():
             raise EntailmentModelError(f"{self.weights} does not exist")
         try:
+            if self._load_on_torch():
+                return
             import transformers
             from transformers import AutoModel, AutoTokenizer
 
@@ -188,6 +190,39 @@ class EntailmentModel:
             parameter.requires_grad_(False)
         self.metadata = metadata
         self._tokenizer, self._encoder, self._head = tokenizer, encoder, head
+
+    def _load_on_torch(self) -> bool:
+        """Load onto the torch-only BERT encoder (`minilm`), as the embedder does, so that loading the pair model
+        does not import `transformers` (seconds of a first start); False if that encoder does not run the base."""
+        from interviewer.retrieval.minilm import load_bert
+
+        encoder = load_bert(self.base or bundled_model_path(), self.max_length)
+        if encoder is None:
+            return False
+        tensors, metadata = read_weights(self.weights)
+        if metadata.get("hidden_size") and int(metadata["hidden_size"]) != encoder.dim:
+            raise ValueError(
+                f"weights are for hidden size {metadata['hidden_size']}, the base has {encoder.dim}"
+            )
+        scale, merged = float(metadata.get("lora_scale", "1")), 0
+        for key, a in tensors.items():
+            if key.startswith("lora.") and key.endswith(".A"):
+                _, index, name = key[: -len(".A")].split(".", 2)
+                weight = f"encoder.layer.{index}.{name}.weight"
+                encoder.weights[weight] = (
+                    encoder.weights[weight] + (tensors[key[: -len(".A")] + ".B"] @ a) * scale
+                )
+                merged += 1
+        if merged != int(metadata.get("lora_matrices", merged)):
+            raise ValueError(f"merged {merged} LoRA updates, the file declares {metadata['lora_matrices']}")
+        head = build_head(encoder.dim, int(tensors["head.dense.weight"].shape[0]))
+        head.load_state_dict({k[len("head.") :]: v for k, v in tensors.items() if k.startswith("head.")})
+        head.eval()
+        for parameter in head.parameters():
+            parameter.requires_grad_(False)
+        self.metadata = metadata
+        self._tokenizer, self._encoder, self._head = None, encoder, head
+        return True
 
     def judge(self, premise: str | Sequence[str], clauses: Sequence[str]) -> np.ndarray:
         """Rows of (entails, contradicts, neutral) probabilities, one per clause, in order.
@@ -229,6 +264,11 @@ class EntailmentModel:
         with self._run_lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start : start + self.batch_size]
+                if self._tokenizer is None:  # the torch-only encoder (`_load_on_torch`)
+                    tokens, mask = self._encoder.pairs([pairs[i] for i in chunk])
+                    probs = torch.softmax(self._head(tokens, mask).float(), dim=-1)
+                    out[chunk] = probs.numpy()
+                    continue
                 batch = self._tokenizer(
                     [pairs[i][0] for i in chunk],
                     [pairs[i][1] for i in chunk],

@@ -108,6 +108,18 @@ class BertEncoder:
             tokens = self.forward(ids, types, mask)
         return tokens, mask, [list(e.offsets) for e in encodings]
 
+    def pairs(self, pairs: list[tuple[str, str]]) -> tuple[Any, Any]:
+        """The token vectors and attention mask of text pairs read as one input each, ``[CLS] a [SEP] b [SEP]``
+        (the second text's tokens of type 1), the longer side cut first, as a cross-encoder reads them."""
+        import torch
+
+        encodings = self.tokenizer.encode_batch(pairs)
+        ids = torch.tensor([e.ids for e in encodings], device=self.device)
+        types = torch.tensor([e.type_ids for e in encodings], device=self.device)
+        mask = torch.tensor([e.attention_mask for e in encodings], device=self.device)
+        with torch.inference_mode():
+            return self.forward(ids, types, mask), mask
+
     def forward(self, ids: Any, types: Any, mask: Any) -> Any:
         import torch
         from torch.nn import functional as F
