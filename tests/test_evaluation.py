@@ -44,7 +44,8 @@ def test_metrics_report_auc_only_for_correct_or_not_labels() -> None:
 
 def test_3way_labels_add_the_auc_of_correct_against_contradictory_answers_alone() -> None:
     records = _records([1, 0, 0, 1, 0], 1)
-    for record, label in zip(records, ["correct", "contradictory", "incorrect", "correct", "contradictory"]):
+    labels = ["correct", "contradictory", "incorrect", "correct", "contradictory"]
+    for record, label in zip(records, labels, strict=True):
         record["label_3way"] = label
     # The incorrect answer outscores every other, but only correct against contradictory counts.
     figures = metrics(records, [0.8, 0.3, 0.99, 0.6, 0.7])
