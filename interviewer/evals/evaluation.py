@@ -3,8 +3,8 @@
 Each record is `{question, reference, answer, score, max_score}`; other fields are carried through. Our 0-10
 score is rescaled to the record's `max_score` before comparing. When every human score is 0 or full marks
 (correct / not correct, as in SciEntsBank), ROC AUC is reported too; when records carry SemEval-2013's 3-way
-`label_3way`, so is the AUC of correct against contradictory answers alone (a wrong claim, not a gap). The baselines (`baselines.py`) are
-scored on the same records in the same run, so every figure stands beside them.
+`label_3way`, so is the AUC of correct against contradictory answers alone (a wrong claim, not a gap). The
+baselines (`baselines.py`) are scored on the same records in the same run, so every figure stands beside them.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ DISCARD_SCOPE = 5
 OBJECTS = frozenset(
     "the those these a an all any its their every".split()
 )  # what opens a discarding verb's object
-# Of those, the words that deny only by their sense: a right answer often says a point's "avoids skew" as "guards
+# Of the `NEGATIONS`, the words that deny only by their sense: a right answer often says a point's "avoids skew" as "guards
 # against skew", or agrees with "a set difference fails" by "I'd avoid the set difference". The key-point check
 # does not read a negation in a clause or point that holds one (`find_swap`'s `denials`); in a point, "rather" and
 # "instead" are among them too ("131 thousand instead of 16.8 million" said as "121k against 45M"), while in a

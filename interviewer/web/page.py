@@ -445,8 +445,6 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
         try:
             services.ensure_index()
             services.embedder.embed(["warm up the model"])  # an unchanged index embeds nothing
-            if services.pair_model is not None:
-                services.pair_model.load()
             _ = services.grader
             if not isinstance(services.embedder, ProcessEmbedder):  # the child set its own at start
                 _model_threads(services.settings.model_threads)
@@ -455,6 +453,13 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
             log.exception("warm-up failed")
             warm.error = str(exc)
             return
+        try:  # the pair model (1.5 s) after "ready": a grading that comes first waits for it, not every start
+            if services.pair_model is not None:
+                services.pair_model.load()  # in this process: its passes too run on INTERVIEWER_MODEL_THREADS
+                _model_threads(services.settings.model_threads)
+        except Exception as exc:  # each grading says so too (an `InterviewerError`, the answer kept)
+            log.exception("the pair model failed to load")
+            warm.error = str(exc)
         try:  # the grading work per bank entry: kept (under a second), then what was not (behind gradings)
             work = services.prepare_grading()
             if work is not None and services.settings.prepare_entries:
@@ -468,8 +473,9 @@ def warm_up(services: Services, warm: WarmUp | None = None) -> threading.Thread:
 
 
 def _model_threads(threads: int) -> None:
-    """For a model in the page's own process (`INTERVIEWER_MODEL_PROCESS=false`): once the index is built, each
-    model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`; 0 leaves torch's default of every core)."""
+    """For a model in the page's own process (the embedder with `INTERVIEWER_MODEL_PROCESS=false`, the pair model
+    always): once the index is built, each model pass runs on `threads` cores (`INTERVIEWER_MODEL_THREADS`; 0
+    leaves torch's default of every core)."""
     if threads:
         import torch
 
