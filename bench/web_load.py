@@ -484,10 +484,13 @@ def serve_and_drive(
 
 def kept_work_fits() -> bool:
     """Whether this checkout's .interviewer/ keeps grading work for the grading rules of its code as it is now."""
+    from interviewer.config import Settings
+    from interviewer.grading import entailment
     from interviewer.grading.entry_work import rules_version
 
+    rules = rules_version(entailment.default_model() if Settings().pair_model else None)
     kept = (PROJECT_DIR / ".interviewer" / "vectors").glob("*.entry-work.json")
-    return any(json.loads(listing.read_text()).get("rules") == rules_version() for listing in kept)
+    return any(json.loads(listing.read_text()).get("rules") == rules for listing in kept)
 
 
 def clone_at(commit: str) -> Path:

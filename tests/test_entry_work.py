@@ -207,7 +207,7 @@ def test_a_change_to_the_rules_recomputes_the_kept_sets(
 ) -> None:
     entries = entries_with_contrasts(bank, 2)
     kept_work(tmp_path, entries)
-    monkeypatch.setattr(entry_work, "rules_version", lambda: "edited-rules")
+    monkeypatch.setattr(entry_work, "rules_version", lambda pairs=None: "edited-rules")
     model = CountingEmbedder()
     grader = OfflineGrader(model)
     work = EntryWork(tmp_path, model, grader)
@@ -224,7 +224,7 @@ def test_a_change_to_the_rules_recomputes_the_kept_sets(
     assert set(model.words) <= answers
 
 
-def test_a_pair_model_s_sets_are_not_kept(tmp_path: Path, bank: Bank) -> None:
+def test_a_pair_model_s_sets_are_kept_for_that_pair_model_only(tmp_path: Path, bank: Bank) -> None:
     class NeutralPairs:
         def judge_pairs(self, pairs: object) -> np.ndarray:
             return np.tile(np.array([[0.0, 0.0, 1.0]], dtype=np.float32), (len(pairs), 1))  # type: ignore[arg-type]
@@ -234,10 +234,14 @@ def test_a_pair_model_s_sets_are_not_kept(tmp_path: Path, bank: Bank) -> None:
     work = EntryWork(tmp_path, model, OfflineGrader(model, pairs=NeutralPairs()))
     work.load(entries)
     work.complete()
+    same = CountingEmbedder()
+    with_pairs = OfflineGrader(same, pairs=NeutralPairs())
+    EntryWork(tmp_path, same, with_pairs).load(entries)
+    assert with_pairs._trusted  # kept: a new start with the same pair model reads none of it again
     again = CountingEmbedder()
-    grader = OfflineGrader(again)
-    EntryWork(tmp_path, again, grader).load(entries)
-    assert grader._trusted == {}
+    without = OfflineGrader(again)
+    EntryWork(tmp_path, again, without).load(entries)
+    assert without._trusted == {}  # made with a pair model, so not this grader's
 
 
 def test_damaged_files_are_ignored_and_written_again(

@@ -19,8 +19,8 @@ The files, `<data>/vectors/<model>.entry-work.npy` and `.json`, key each vector 
 text), so an edited text or another model misses and is encoded again, and a text that left the bank is dropped
 at the next write. A set is keyed by everything it is computed from: the embedder, the reference's question,
 answer, key points, contrasts and misconceptions, and the source of the modules whose rules decide it (`RULES`),
-so an edit to those rules recomputes the sets (from the kept vectors). With a pair model the trusted contrasts
-are computed at every start, not kept (its weights are not part of the key).
+so an edit to those rules recomputes the sets (from the kept vectors). With a pair model its weights are part of
+that key too: its trusted contrasts, the dearest of the sets, are kept like the others.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from interviewer import text as text_module
-from interviewer.grading import alignment, contrasts, grader, offline, swaps
+from interviewer.grading import alignment, contrasts, entailment, grader, offline, swaps
 from interviewer.grading.grader import key_points_of
 from interviewer.grading.offline import OfflineGrader
 from interviewer.models import BankEntry, Reference
@@ -67,10 +67,17 @@ def entry_texts(reference: Reference) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(sentences)), list(dict.fromkeys(words))
 
 
-def rules_version() -> str:
+def rules_version(pairs: contrasts.PairJudge | None = None) -> str:
+    """A digest of the rules that decide the kept sets, and of the pair model when the grader reads with one (its
+    weights file and its module): the trusted contrasts depend on what it says."""
     digest = hashlib.sha256()
     for module in RULES:
         digest.update(Path(str(module.__file__)).read_bytes())
+    if pairs is not None:
+        digest.update(b"pairs:" + type(pairs).__qualname__.encode())
+        weights = getattr(pairs, "weights", None)
+        if isinstance(weights, Path) and weights.is_file():
+            digest.update(weights.read_bytes() + Path(entailment.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -123,8 +130,7 @@ class EntryWork:
         self.directory = directory
         self.embedder = embedder
         self.grader = grader
-        self.keep_trusted = grader.pairs is None
-        self.rules = rules_version()
+        self.rules = rules_version(grader.pairs)
         self._references: list[Reference] = []
         self._misconceived: list[Reference] = []  # main and follow-up references with misconceptions
         self._wanted: tuple[dict[str, str], dict[str, str]] = ({}, {})  # text -> key: (sentences, words)
@@ -208,7 +214,7 @@ class EntryWork:
             if key not in self._in_words:
                 self._in_words[key] = sorted(self.grader.misconceptions_in_words(reference))
                 in_words += 1
-        if todo_words or todo or in_words or (trusted and self.keep_trusted) or self._stale:
+        if todo_words or todo or in_words or trusted or self._stale:
             self._write()
         return len(todo_words) + len(todo)
 
@@ -277,7 +283,7 @@ class EntryWork:
             "word_counts": [len(self._words[t].words) for t in words],
             "word_starts": [a for t in words for a in self._words[t].starts],
             "word_ends": [b for t in words for b in self._words[t].ends],
-            "trusted": self._trusted if self.keep_trusted else {},
+            "trusted": self._trusted,
             "in_words": self._in_words,
         }
         try:
