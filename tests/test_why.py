@@ -290,10 +290,10 @@ def test_the_terminal_explains_the_latest_grade_with_why(tmp_path: Path) -> None
     assert f"Why {score}. Graded by the offline grader." in " ".join(between.split())
     assert "Key points" in between and "Your words:" in between and "Wrong claims" in between
     assert "never uses:" in between
-    # The definition quoted with its correction, and the reversed threshold read by the pair model as the point's
-    # known wrong version (without the pair model it is only doubted).
-    assert "2 claims are wrong" in between
-    assert "It says a known wrong version of a key point" in " ".join(between.split())
+    # The definition quoted with its correction; the reversed threshold sentence is only doubted (the pair model,
+    # which called it wrong, is off by default).
+    assert "One claim is wrong" in between
+    assert "may say the opposite of this point" in " ".join(between.split())
     assert "cannot take questions" in between  # offline, a question of one's own gets the same reasons
 
 
