@@ -98,22 +98,18 @@ class BertEncoder:
     def __call__(self, texts: list[str]) -> tuple[Any, Any, list[list[tuple[int, int]]]]:
         """The token vectors (batch, tokens, hidden; padding rows are meaningless), the attention mask (batch,
         tokens) and each token's character span ((0, 0) for [CLS], [SEP] and padding)."""
-        import torch
-
         encodings = self.tokenizer.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in encodings], device=self.device)
-        types = torch.tensor([e.type_ids for e in encodings], device=self.device)
-        mask = torch.tensor([e.attention_mask for e in encodings], device=self.device)
-        with torch.inference_mode():
-            tokens = self.forward(ids, types, mask)
+        tokens, mask = self._encoded(encodings)
         return tokens, mask, [list(e.offsets) for e in encodings]
 
     def pairs(self, pairs: list[tuple[str, str]]) -> tuple[Any, Any]:
         """The token vectors and attention mask of text pairs read as one input each, ``[CLS] a [SEP] b [SEP]``
         (the second text's tokens of type 1), the longer side cut first, as a cross-encoder reads them."""
+        return self._encoded(self.tokenizer.encode_batch(pairs))
+
+    def _encoded(self, encodings: list[Any]) -> tuple[Any, Any]:
         import torch
 
-        encodings = self.tokenizer.encode_batch(pairs)
         ids = torch.tensor([e.ids for e in encodings], device=self.device)
         types = torch.tensor([e.type_ids for e in encodings], device=self.device)
         mask = torch.tensor([e.attention_mask for e in encodings], device=self.device)
