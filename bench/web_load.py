@@ -488,7 +488,8 @@ def kept_work_fits() -> bool:
     from interviewer.grading import entailment
     from interviewer.grading.entry_work import rules_version
 
-    rules = rules_version(entailment.default_model() if Settings().pair_model else None)
+    mode = Settings().pair_model
+    rules = rules_version(entailment.default_model() if mode != "off" else None, mode == "all")
     kept = (PROJECT_DIR / ".interviewer" / "vectors").glob("*.entry-work.json")
     return any(json.loads(listing.read_text()).get("rules") == rules for listing in kept)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interviewer.errors import InterviewerError
@@ -32,14 +32,25 @@ class Settings(BaseSettings):
         description="A sentence-transformers model name or directory; the default is the bundled MiniLM.",
     )
     embedding_device: str = "cpu"
-    # Off by default. On evals/ dev (56 questions) it takes rho 0.638 -> 0.649 and wrong, swapped and misconception
-    # answers <= 3 52% -> 57%, its new quotes right 16 times to 6; but it runs in the page's process, and with it on
-    # the page served 500 typing candidates with p95 7.6 s and 86 errors, against 0.6 s and none without
-    # (docs/grader-notes.md and docs/load-notes.md, twelfth session).
-    pair_model: bool = Field(
-        default=False,
-        description="Read clauses against key points and their contrasts with the pair model (`entailment`).",
+    # What the pair model (`entailment`) reads. "doubts", the default: only the clauses the sentence vectors leave in
+    # doubt against a key point's contrast, a pass for about one answer in five; on evals/ dev (56 questions) it
+    # takes rho 0.638 -> 0.67 (docs/grader-notes.md, thirteenth session). "all": the clause nearest every contrast
+    # too; with it the page served 500 typing candidates with p95 7.6 s and 86 errors, against 0.6 s and none
+    # without (docs/load-notes.md, twelfth session). "off": vectors and wording alone. `true` and `false`, the
+    # setting's old values, mean "all" and "off".
+    pair_model: Literal["off", "doubts", "all"] = Field(
+        default="doubts",
+        description="What the pair model reads: clauses in doubt (doubts), every contrast too (all), or nothing (off).",
     )
+
+    @field_validator("pair_model", mode="before")
+    @classmethod
+    def _pair_model_from_bool(cls, value: object) -> object:
+        """The old true/false values: "all" and "off"."""
+        old = {"true": "all", "1": "all", "yes": "all", "false": "off", "0": "off", "no": "off"}
+        if isinstance(value, bool):
+            return "all" if value else "off"
+        return old.get(str(value).strip().lower(), value)
 
     prepare_entries: bool = Field(
         default=True,

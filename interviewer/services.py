@@ -94,7 +94,9 @@ class Services:
     @cached_property
     def grader(self) -> Grader:
         """The LLM grader (offline grader as its guard and fallback) when an endpoint is configured, else offline."""
-        offline = OfflineGrader(self.embedder, pairs=self.pair_model)
+        offline = OfflineGrader(
+            self.embedder, pairs=self.pair_model, every_contrast=self.settings.pair_model == "all"
+        )
         if self.chat_model is None:
             return offline
         from interviewer.grading.llm import LLMGrader
@@ -104,7 +106,7 @@ class Services:
     @cached_property
     def pair_model(self) -> EntailmentModel | None:
         """The pair model the offline grader reads contrasts with (its weights load on first use), unless off."""
-        return entailment.default_model() if self.settings.pair_model else None
+        return entailment.default_model() if self.settings.pair_model != "off" else None
 
     @cached_property
     def answer_limits(self) -> AnswerLimits:

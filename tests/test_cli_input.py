@@ -80,3 +80,16 @@ def test_practice_refuses_an_invalid_answer_line_and_carries_on(tmp_path: Path) 
     out = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
     assert result.returncode == 0 and "Traceback" not in out, out[-2000:]
     assert "not valid text" in out and "That's the end of the interview" in out
+
+
+def test_a_bad_setting_is_refused_in_words_naming_the_variable_and_its_values(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_PAIR_MODEL", "sometimes")
+    done = run(
+        ["grade", "--question-id", "bias-variance", "--answer", "Bias is error from assumptions."], tmp_path
+    )
+    assert done.returncode == 2
+    said = done.stderr.decode()
+    assert "INTERVIEWER_PAIR_MODEL='sometimes': Input should be 'off', 'doubts' or 'all'" in said
+    assert "Traceback" not in said

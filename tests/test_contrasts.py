@@ -1,5 +1,6 @@
-"""The pair model's say on a key point's contrasts (`contrasts.judge` with `pairs`), with a fake pair model that
-records what it was asked, and hand-made unit vectors standing in for sentence vectors."""
+"""The pair model's say on a key point's contrasts (`contrasts.judge` with `pairs`): settling the clauses the
+vectors leave in doubt, and reading every contrast (`every`). With a fake pair model that records what it was
+asked, and hand-made unit vectors standing in for sentence vectors."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ SAYS_BIAS = {  # entails, contradicts, neutral
 
 
 def judge(pairs: FakePairs | None) -> contrasts.ContrastMatch | None:
-    return contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs)
+    """Every contrast read (`INTERVIEWER_PAIR_MODEL=all`)."""
+    return contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs, every=True)
 
 
 def test_the_pair_model_catches_a_contrast_the_vectors_only_doubt() -> None:
@@ -74,7 +76,7 @@ def test_a_contradiction_without_a_clear_preference_for_the_contrast_is_not_enou
 def test_no_clause_near_a_contrast_asks_the_pair_model_nothing() -> None:
     pairs = FakePairs(SAYS_BIAS)
     far = np.vstack([unit(0, 0, 0, 1), unit(0, 0, 0.1, 1)])
-    assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs) is None
+    assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs, every=True) is None
     assert pairs.asked == []
 
 
@@ -83,9 +85,55 @@ def test_a_clause_sharing_only_the_subject_asked_about_is_not_read_by_the_pair_m
     subject alone. The question's own words do not count towards the words a clause must share."""
     pairs = FakePairs(SAYS_BIAS)
     asked = frozenset({"bag"})  # "What does bagging do?": the clause shares only "bias" beyond it
-    found = contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs, asked)
+    found = contrasts.judge(0, POINT, CLAUSES, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs, asked, every=True)
     assert found == judge(None)  # the vectors' doubt stands; no contradiction from the pair model
     assert pairs.asked == []
     assert (
         judge(FakePairs(SAYS_BIAS)) is not None and judge(FakePairs(SAYS_BIAS)).contradicts
     )  # without `asked`
+
+
+# Settling doubts (the default, `every` off): the same vectors, but a contrast and clause that share two of the
+# contrast's own words ("bias", "shallow"), so the wording is enough for the pair model to be asked.
+SETTLED = KeyPoint(
+    text="Bagging mainly reduces variance.",
+    weight=1,
+    contrasts=["Bagging mainly reduces the bias of shallow learners.", "Bagging increases variance."],
+)
+SETTLED_CLAUSES = ["Bagging is a way to cut the bias of shallow trees", "Trees are easy to read"]
+STATES_IT = {SETTLED.contrasts[0]: (0.5 + 0.01, 0.2, 0.29)}  # P(entails | contrast, clause) just over the bar
+STATES_LITTLE = {SETTLED.contrasts[0]: (0.5 - 0.01, 0.2, 0.31)}
+
+
+def settle(pairs: FakePairs | None, point: KeyPoint = SETTLED) -> contrasts.ContrastMatch | None:
+    clauses = SETTLED_CLAUSES if point is SETTLED else CLAUSES
+    return contrasts.judge(0, point, clauses, POINTS, CLAUSE_VECTORS, CONTRASTS, pairs)
+
+
+def test_a_doubt_the_pair_model_reads_as_the_contrast_is_a_contradiction() -> None:
+    assert settle(None) == contrasts.ContrastMatch(
+        SETTLED_CLAUSES[0], SETTLED.contrasts[0], contradicts=False
+    )
+    pairs = FakePairs(STATES_IT)
+    assert settle(pairs) == contrasts.ContrastMatch(
+        SETTLED_CLAUSES[0], SETTLED.contrasts[0], contradicts=True
+    )
+    assert pairs.asked == [(SETTLED.contrasts[0], SETTLED_CLAUSES[0])]  # one pair: the doubt's, nothing else
+
+
+def test_a_doubt_the_pair_model_does_not_read_as_the_contrast_stays_a_doubt() -> None:
+    assert settle(FakePairs(STATES_LITTLE)) == settle(None)
+
+
+def test_a_doubt_resting_on_one_word_is_not_settled() -> None:
+    """ "Every element goes in and out of the heap once" was taken for "the heap holds all N elements at once"."""
+    pairs = FakePairs({**SAYS_BIAS, POINT.contrasts[0]: (0.99, 0.0, 0.01)})
+    assert settle(pairs, POINT) == contrasts.ContrastMatch(CLAUSES[0], POINT.contrasts[0], contradicts=False)
+    assert pairs.asked == []
+
+
+def test_without_every_contrast_a_clause_in_no_doubt_asks_the_pair_model_nothing() -> None:
+    pairs = FakePairs(SAYS_BIAS)
+    far = np.vstack([unit(0, 0, 0, 1), unit(0, 0, 0.1, 1)])
+    assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs) is None
+    assert pairs.asked == []

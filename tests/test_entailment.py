@@ -10,7 +10,9 @@ import threading
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
+from interviewer.config import Settings
 from interviewer.grading import entailment
 from interviewer.grading.entailment import (
     CONTRADICTS,
@@ -210,3 +212,27 @@ def test_the_pair_model_loads_without_importing_transformers() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["contradicts"] > 0.5
     assert "transformers" not in result["modules"]
+
+
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [
+        (None, "doubts"),
+        ("doubts", "doubts"),
+        ("all", "all"),
+        ("off", "off"),
+        ("true", "all"),
+        ("False", "off"),
+    ],
+)
+def test_the_pair_model_setting_takes_its_modes_and_its_old_true_false(monkeypatch, value, mode) -> None:
+    monkeypatch.delenv("INTERVIEWER_PAIR_MODEL", raising=False)
+    if value is not None:
+        monkeypatch.setenv("INTERVIEWER_PAIR_MODEL", value)
+    assert Settings(_env_file=None).pair_model == mode
+
+
+def test_an_unknown_pair_model_mode_is_refused_with_the_modes_named(monkeypatch) -> None:
+    monkeypatch.setenv("INTERVIEWER_PAIR_MODEL", "sometimes")
+    with pytest.raises(ValidationError, match="'off', 'doubts' or 'all'"):
+        Settings(_env_file=None)

@@ -207,7 +207,7 @@ def test_a_change_to_the_rules_recomputes_the_kept_sets(
 ) -> None:
     entries = entries_with_contrasts(bank, 2)
     kept_work(tmp_path, entries)
-    monkeypatch.setattr(entry_work, "rules_version", lambda pairs=None: "edited-rules")
+    monkeypatch.setattr(entry_work, "rules_version", lambda pairs=None, every_contrast=False: "edited-rules")
     model = CountingEmbedder()
     grader = OfflineGrader(model)
     work = EntryWork(tmp_path, model, grader)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from interviewer.grading import entailment
 from interviewer.grading.grader import is_verbatim, key_points_of
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.session import Session
@@ -276,6 +277,28 @@ def test_a_sentence_that_says_a_misconceptions_correction_is_not_taken_for_it(ba
     says = "Checking it every day for a month barely matters: the false positive rate only goes from 5 to 6 percent."
     assert wrong not in [m.text for m in grader.grade(reference, start + right, rubric).misconceptions]
     assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
+
+
+def test_a_doubt_the_pair_model_reads_as_a_contrast_is_quoted_as_a_wrong_claim(bank, grader) -> None:
+    """The vectors only doubt "the same training data as the SVM" against "fitted on held-out data"; the pair
+    model, asked about that one clause, reads it as the contrast, and the answer loses the point and is told."""
+    entry = bank.get("svm-probability-outputs")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    wrong = "You should fit that calibration on the same training data as the SVM, so that no examples are wasted."
+    answer = (
+        "The SVM minimises the hinge loss to get a maximum margin, so its raw output is a distance to the boundary "
+        "and not a probability. To get probabilities you use Platt scaling, which fits a sigmoid with a slope and "
+        f"an offset to the scores. {wrong} Isotonic regression is another option when there is plenty of data."
+    )
+    doubted = grader.grade(reference, answer, rubric)
+    assert doubted.misconceptions == [] and doubted.score >= 8
+    assert [k.doubt for k in doubted.key_points if k.doubt] != []
+    settled = OfflineGrader(grader.embedder, pairs=entailment.default_model()).grade(
+        reference, answer, rubric
+    )
+    assert [m.evidence for m in settled.misconceptions] == [wrong]
+    assert settled.misconceptions[0].correction == f"In fact: {entry.key_points[3].text}"
+    assert settled.score <= 6
 
 
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:

@@ -27,7 +27,21 @@ def services(*, serving: bool = False) -> Services:
     use_runtime_defaults()
     from interviewer.services import Services
 
-    return Services.from_settings(Settings(), serving=serving)
+    return Services.from_settings(settings(), serving=serving)
+
+
+def settings() -> Settings:
+    """The settings, or a clear error naming each bad `INTERVIEWER_*` value and what it should be."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        bad = "; ".join(
+            f"INTERVIEWER_{'_'.join(str(p) for p in e['loc']).upper()}={e['input']!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise fail(f"{bad}. Fix it in the environment or in .env, or unset it for the default.") from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -67,14 +67,15 @@ def entry_texts(reference: Reference) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(sentences)), list(dict.fromkeys(words))
 
 
-def rules_version(pairs: contrasts.PairJudge | None = None) -> str:
+def rules_version(pairs: contrasts.PairJudge | None = None, every_contrast: bool = False) -> str:
     """A digest of the rules that decide the kept sets, and of the pair model when the grader reads with one (its
-    weights file and its module): the trusted contrasts depend on what it says."""
+    weights file and its module, and whether it reads every contrast): the trusted contrasts depend on what it
+    says."""
     digest = hashlib.sha256()
     for module in RULES:
         digest.update(Path(str(module.__file__)).read_bytes())
     if pairs is not None:
-        digest.update(b"pairs:" + type(pairs).__qualname__.encode())
+        digest.update(b"pairs:" + type(pairs).__qualname__.encode() + (b":every" if every_contrast else b""))
         weights = getattr(pairs, "weights", None)
         if isinstance(weights, Path) and weights.is_file():
             digest.update(weights.read_bytes() + Path(entailment.__file__).read_bytes())
@@ -130,7 +131,7 @@ class EntryWork:
         self.directory = directory
         self.embedder = embedder
         self.grader = grader
-        self.rules = rules_version(grader.pairs)
+        self.rules = rules_version(grader.pairs, grader.every_contrast)
         self._references: list[Reference] = []
         self._misconceived: list[Reference] = []  # main and follow-up references with misconceptions
         self._wanted: tuple[dict[str, str], dict[str, str]] = ({}, {})  # text -> key: (sentences, words)

@@ -117,12 +117,16 @@ class OfflineGrader(Grader):
         embedder: Embedder,
         thresholds: OfflineThresholds | None = None,
         pairs: contrasts.PairJudge | None = None,
+        every_contrast: bool = False,
     ):
         """`pairs` is the pair model that reads a clause against a key point and its contrasts word by word
-        (`entailment.default_model()` in the app); without it, contrasts are judged by vectors and wording."""
+        (`entailment.default_model()` in the app): it settles the clauses the vectors leave in doubt, and with
+        `every_contrast` it reads the clause nearest to every contrast too. Without it, contrasts are judged by
+        vectors and wording alone."""
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
         self.pairs = pairs
+        self.every_contrast = every_contrast
         # The contrasts each entry's own reference answer leaves usable, by (question, reference, key point): the
         # same on every grade of that entry, and with the pair model too dear to recompute. The question tells a
         # follow-up's reference (one key point, read against no other) from its entry's.
@@ -397,7 +401,15 @@ class OfflineGrader(Grader):
             point = point.model_copy(update={"contrasts": [point.contrasts[k] for k in keep]})
             contrast_vectors = contrast_vectors[keep]
             match = contrasts.judge(
-                i, point, clauses, point_vectors, clause_vectors, contrast_vectors, self.pairs, asked
+                i,
+                point,
+                clauses,
+                point_vectors,
+                clause_vectors,
+                contrast_vectors,
+                self.pairs,
+                asked,
+                self.every_contrast,
             )
             if match is None:
                 continue
@@ -435,6 +447,7 @@ class OfflineGrader(Grader):
                 self.embedder.embed(point.contrasts),
                 self.pairs,
                 frozenset(content_stems(reference.question)),
+                self.every_contrast,
             )
         return self._trusted[key]
 
