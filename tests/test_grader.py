@@ -291,14 +291,14 @@ def test_a_doubt_the_pair_model_reads_as_a_contrast_is_quoted_as_a_wrong_claim(b
         f"an offset to the scores. {wrong} Isotonic regression is another option when there is plenty of data."
     )
     doubted = grader.grade(reference, answer, rubric)
-    assert doubted.misconceptions == [] and doubted.score >= 8
+    assert doubted.misconceptions == []
     assert [k.doubt for k in doubted.key_points if k.doubt] != []
     settled = OfflineGrader(grader.embedder, pairs=entailment.default_model()).grade(
         reference, answer, rubric
     )
     assert [m.evidence for m in settled.misconceptions] == [wrong]
     assert settled.misconceptions[0].correction == f"In fact: {entry.key_points[3].text}"
-    assert settled.score <= 6
+    assert settled.score <= 6 and settled.score <= doubted.score - 2
 
 
 def test_key_points_are_derived_from_a_bare_reference(grader, concept_rubric) -> None:
