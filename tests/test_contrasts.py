@@ -137,3 +137,21 @@ def test_without_every_contrast_a_clause_in_no_doubt_asks_the_pair_model_nothing
     far = np.vstack([unit(0, 0, 0, 1), unit(0, 0, 0.1, 1)])
     assert contrasts.judge(0, POINT, CLAUSES, POINTS, far, CONTRASTS, pairs) is None
     assert pairs.asked == []
+
+
+def test_a_clause_that_denies_a_contrast_is_in_doubt_not_contradicted() -> None:
+    """Sharing a contrast's words to deny it is no wrong claim."""
+    point = KeyPoint(
+        text="Features may only use data up to the forecast time.",
+        weight=1,
+        contrasts=[
+            "Rolling means over a centred window are safe features.",
+            "Future values make good features.",
+        ],
+    )
+    says, denies = "Rolling windows should be centred on t", "Rolling windows must end at t, not be centred"
+    for clause, contradicts in ((says, True), (denies, False)):
+        found = contrasts.judge(
+            0, point, [clause, "Trees are easy to read"], POINTS, CLAUSE_VECTORS, CONTRASTS
+        )
+        assert found == contrasts.ContrastMatch(clause, point.contrasts[0], contradicts=contradicts)

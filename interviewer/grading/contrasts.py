@@ -5,8 +5,8 @@ Each clause of the answer is compared with the key point, with its contrasts and
 points, by sentence vectors; the words that set the contrast apart from the point decide what the vectors blur.
 
 - **Contradicted:** a clause near a contrast, clearly nearer to it than to the point, and sharing clearly more
-  of the contrast's own words than of the point's. The point earns nothing and the clause is quoted as a wrong
-  claim, corrected by the point itself.
+  of the contrast's own words than of the point's, unless it states the contrast backwards (`swaps.find_swap`).
+  The point earns nothing and the clause is quoted as a wrong claim, corrected by the point itself.
 - **In doubt:** a clause that comes close to a contrast and a little nearer to it than to the point, but
   without that wording evidence. The point keeps its credit but is marked unsure, and the candidate is asked to
   check it: sentence vectors cannot tell "A, not B" from "B, not A" reliably, so a grade that says so beats a
@@ -31,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from interviewer.grading.swaps import both_named
+from interviewer.grading.swaps import both_named, find_swap
 from interviewer.models import KeyPoint
 from interviewer.text import content_stems
 
@@ -125,6 +125,10 @@ def judge(
     if not point.contrasts or not clauses:
         return None
     found = _by_vectors(index, point, clauses, points, clause_vectors, contrast_vectors)
+    if found is not None and found.contradicts and find_swap(found.contrast, [found.clause], asked=asked):
+        # It states the contrast backwards ("rolling windows must end at t, not be centred" against "rolling means
+        # over a centred window are safe"): it shares the contrast's words to deny it, so it is in doubt at most.
+        return ContrastMatch(found.clause, found.contrast, contradicts=False)
     if pairs is None or (found is not None and found.contradicts):
         return found
     if (
