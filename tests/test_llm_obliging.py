@@ -289,11 +289,11 @@ def test_the_issues_example_one_vague_sentence_quoted_for_every_point(bank, embe
     grader, unchecked = graders(llm, embedder)
     grade = grader.grade(reference, answer, rubric)
     # The issue's 6.1, capped at offline + 3: 4.3 since the steeper coverage gate lowered the offline grade it is
-    # capped by (docs/grader-notes.md, "Issue 11, seventh session").
+    # capped by (docs/grader-notes.md, "Issue 11, seventh session"), 3.5 since topic demoting (thirteenth session).
     before = unchecked.grade(reference, answer, rubric)
 
     assert grade.grader == "llm"
-    assert before.score > 4 and grade.score < 1.5
+    assert before.score > 3 and grade.score < 1.5
     assert sum(k.status != "missing" for k in grade.key_points) <= 1
     assert "unsupported_evidence" in grade.flags
     assert "not made by the words it quoted" in grade.feedback.summary
