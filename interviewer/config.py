@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     embedding_device: str = "cpu"
     # What the pair model (`entailment`) reads. "doubts", the default: only the clauses the sentence vectors leave in
     # doubt against a key point's contrast, a pass for about one answer in five; on evals/ dev (56 questions) it
-    # takes rho 0.638 -> 0.67 (docs/grader-notes.md, thirteenth session). "all": the clause nearest every contrast
+    # takes rho 0.638 -> 0.668 (docs/grader-notes.md, thirteenth session). "all": the clause nearest every contrast
     # too; with it the page served 500 typing candidates with p95 7.6 s and 86 errors, against 0.6 s and none
     # without (docs/load-notes.md, twelfth session). "off": vectors and wording alone. `true` and `false`, the
     # setting's old values, mean "all" and "off".

@@ -20,7 +20,8 @@ A **pair model** (`entailment`, a cross-encoder trained in this repository) then
   against that contrast: where it finds the clause contradicts the point and states the contrast by a wide
   margin, the point is contradicted, whatever the vectors said.
 
-The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts" and "Issue 11, third session").
+The thresholds were chosen on evals/ dev (docs/grader-notes.md, "Bank contrasts", "Issue 11, third session" and
+"Issue 11, thirteenth session").
 """
 
 from __future__ import annotations
