@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from interviewer.cli import shared
-from interviewer.config import Settings
 from interviewer.errors import ContentError, InterviewerError
 
 bank_app = typer.Typer(help="Inspect and check the question bank.", no_args_is_help=True)
@@ -47,7 +46,7 @@ def bank_validate() -> None:
     """Check every bank and rubric file; exit 1 listing each problem's file, entry and field."""
     from interviewer.content.loader import load_bank
 
-    settings = Settings()
+    settings = shared.settings()
     try:
         bank = load_bank(settings.bank_dir, settings.rubrics_dir)
     except ContentError as exc:

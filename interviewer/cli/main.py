@@ -17,7 +17,6 @@ from interviewer.cli.evaluate import evaluate
 from interviewer.cli.grade import grade
 from interviewer.cli.practice import ask, practice
 from interviewer.cli.progress import progress
-from interviewer.config import Settings
 from interviewer.errors import InterviewerError
 
 app = typer.Typer(
@@ -69,7 +68,7 @@ def doctor() -> None:
     """Say which grader is active and check its LLM endpoint and model; exit 1 when something is wrong."""
     from interviewer.llm.doctor import diagnose
 
-    diagnosis = diagnose(Settings())
+    diagnosis = diagnose(shared.settings())
     typer.echo(diagnosis.render())
     if not diagnosis.ok:
         raise typer.Exit(1)

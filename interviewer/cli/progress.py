@@ -32,14 +32,13 @@ def progress(
     """Your progress over the sessions practised in the terminal: each topic's score per session, what is due
     for practice (see `interviewer practice --due`), the key points you miss most, the questions never tried,
     and the time practised."""
-    from interviewer.config import Settings
     from interviewer.content.loader import load_bank
     from interviewer.interview.progress import progress as measure
     from interviewer.interview.progress import stored_sessions
     from interviewer.interview.schedule import due, schedules
     from interviewer.interview.storage import SessionStore
 
-    settings = Settings()
+    settings = shared.settings()
     try:
         bank = load_bank(settings.bank_dir, settings.rubrics_dir)
         store = SessionStore(settings.sessions_db)

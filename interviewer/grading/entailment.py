@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,21 +95,38 @@ def read_weights(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     return tensors, metadata
 
 
-def merge_lora(encoder: Any, tensors: dict[str, Any], scale: float) -> int:
-    """Add each ``B @ A * scale`` to its base weight. Returns the number of matrices updated."""
+def lora_updates(tensors: dict[str, Any], scale: float) -> dict[tuple[int, str], Any]:
+    """Each low-rank update ``B @ A * scale`` of a weights file, by (layer index, path of its linear map in the
+    layer)."""
+    updates = {}
+    for key, a in tensors.items():
+        if key.startswith("lora.") and key.endswith(".A"):
+            _, index, name = key[: -len(".A")].split(".", 2)
+            updates[(int(index), name)] = (tensors[key[: -len(".A")] + ".B"] @ a) * scale
+    return updates
+
+
+def merged_head(
+    tensors: dict[str, Any], metadata: dict[str, str], hidden: int, add: Callable[[int, str, Any], None]
+) -> Any:
+    """Check a weights file against a base of hidden size `hidden`, hand each LoRA update to `add` (layer index,
+    path of the linear map, the update to add to its weight) and return the classification head, frozen."""
     import torch
 
-    merged = 0
+    if metadata.get("hidden_size") and int(metadata["hidden_size"]) != hidden:
+        raise ValueError(f"weights are for hidden size {metadata['hidden_size']}, the base has {hidden}")
+    updates = lora_updates(tensors, float(metadata.get("lora_scale", "1")))
+    if len(updates) != int(metadata.get("lora_matrices", len(updates))):
+        raise ValueError(f"merged {len(updates)} LoRA updates, the file declares {metadata['lora_matrices']}")
     with torch.no_grad():
-        for key, a in tensors.items():
-            if not (key.startswith("lora.") and key.endswith(".A")):
-                continue
-            _, index, name = key[: -len(".A")].split(".", 2)
-            b = tensors[key[: -len(".A")] + ".B"]
-            linear = encoder.layer[int(index)].get_submodule(name)
-            linear.weight += (b @ a) * scale
-            merged += 1
-    return merged
+        for (index, name), update in updates.items():
+            add(index, name, update)
+    head = build_head(hidden, int(tensors["head.dense.weight"].shape[0]))
+    head.load_state_dict({k[len("head.") :]: v for k, v in tensors.items() if k.startswith("head.")})
+    head.eval()
+    for parameter in head.parameters():
+        parameter.requires_grad_(False)
+    return head
 
 
 # ---------------------------------------------------------------------------------------------------- the model
@@ -168,25 +185,17 @@ class EntailmentModel:
             tensors, metadata = read_weights(self.weights)
             tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
             encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
-            hidden = int(encoder.config.hidden_size)
-            if metadata.get("hidden_size") and int(metadata["hidden_size"]) != hidden:
-                raise ValueError(
-                    f"weights are for hidden size {metadata['hidden_size']}, the base has {hidden}"
-                )
-            merged = merge_lora(encoder.encoder, tensors, float(metadata.get("lora_scale", "1")))
-            if merged != int(metadata.get("lora_matrices", merged)):
-                raise ValueError(
-                    f"merged {merged} LoRA updates, the file declares {metadata['lora_matrices']}"
-                )
-            head = build_head(hidden, int(tensors["head.dense.weight"].shape[0]))
-            head.load_state_dict({k[len("head.") :]: v for k, v in tensors.items() if k.startswith("head.")})
+
+            def add(index: int, name: str, update: Any) -> None:
+                encoder.encoder.layer[index].get_submodule(name).weight.add_(update)
+
+            head = merged_head(tensors, metadata, int(encoder.config.hidden_size), add)
         except EntailmentModelError:
             raise
         except Exception as exc:  # any load failure becomes one clear message
             raise EntailmentModelError(f"{type(exc).__name__}: {exc}") from exc
         encoder.eval()
-        head.eval()
-        for parameter in [*encoder.parameters(), *head.parameters()]:
+        for parameter in encoder.parameters():
             parameter.requires_grad_(False)
         self.metadata = metadata
         self._tokenizer, self._encoder, self._head = tokenizer, encoder, head
@@ -200,26 +209,12 @@ class EntailmentModel:
         if encoder is None:
             return False
         tensors, metadata = read_weights(self.weights)
-        if metadata.get("hidden_size") and int(metadata["hidden_size"]) != encoder.dim:
-            raise ValueError(
-                f"weights are for hidden size {metadata['hidden_size']}, the base has {encoder.dim}"
-            )
-        scale, merged = float(metadata.get("lora_scale", "1")), 0
-        for key, a in tensors.items():
-            if key.startswith("lora.") and key.endswith(".A"):
-                _, index, name = key[: -len(".A")].split(".", 2)
-                weight = f"encoder.layer.{index}.{name}.weight"
-                encoder.weights[weight] = (
-                    encoder.weights[weight] + (tensors[key[: -len(".A")] + ".B"] @ a) * scale
-                )
-                merged += 1
-        if merged != int(metadata.get("lora_matrices", merged)):
-            raise ValueError(f"merged {merged} LoRA updates, the file declares {metadata['lora_matrices']}")
-        head = build_head(encoder.dim, int(tensors["head.dense.weight"].shape[0]))
-        head.load_state_dict({k[len("head.") :]: v for k, v in tensors.items() if k.startswith("head.")})
-        head.eval()
-        for parameter in head.parameters():
-            parameter.requires_grad_(False)
+
+        def add(index: int, name: str, update: Any) -> None:  # a new tensor: the loaded one stays the file's
+            weight = f"encoder.layer.{index}.{name}.weight"
+            encoder.weights[weight] = encoder.weights[weight] + update
+
+        head = merged_head(tensors, metadata, encoder.dim, add)
         self.metadata = metadata
         self._tokenizer, self._encoder, self._head = None, encoder, head
         return True
