@@ -12,7 +12,8 @@ Splits are fixed by seeded hashes so they never move between runs:
   dataset held out for the final figures, and 10% of the rest used as a development split for choices.
 - Bank: by entry group (an entry and its `variant_of` siblings stay together), 20% of groups held out.
 
-Nothing here reads `evals/` (a frozen test set). The SemEval file is read in place, never copied.
+Only `answer_pairs` reads `evals/`, and only its dev questions (run 8 in README.md, dropped; the shipped weights
+never saw it). The SemEval file is read in place, never copied.
 """
 
 from __future__ import annotations
@@ -467,3 +468,86 @@ def describe(pairs: list[Pair]) -> str:
     by_source = Counter(p.source for p in pairs)
     by_label = Counter(LABELS[p.label] for p in pairs)
     return f"{len(pairs)} pairs; labels {dict(by_label)}; sources {dict(sorted(by_source.items()))}"
+
+
+# ---------------------------------------------------------------------------------------------- evals/ dev answers
+
+EVALS = ROOT / "evals"
+# What an answer's kind says about its clauses. Right answers: the clause nearest a key point states it, so it
+# entails the point and contradicts the point's contrasts. Swapped answers: the clause nearest a key point and
+# about as near one of its contrasts states that contrast. Misconception answers: the clause nearest one of the
+# entry's misconceptions states it, so it contradicts the misconception's correction.
+RIGHT_KINDS = ("excellent", "good")
+ANSWER_STATES = 0.55  # clause-to-point (or misconception) cosine for a clause to count as stating it
+CONTRAST_NEAR = 0.45  # a contrast this near the stating clause is about the same thing
+SWAP_MARGIN = (
+    0.05  # in a swapped answer, a contrast at most this much less near than the point is what it states
+)
+
+
+def dev_questions(split_file: Path = EVALS / "split.yaml") -> list[str]:
+    """The questions of evals/ whose answers may be tuned on. The test half is never read."""
+    return list(yaml.safe_load(split_file.read_text(encoding="utf-8"))["dev"])
+
+
+def answer_pairs(encode, questions: Iterable[str], entries: Iterable[dict] | None = None) -> list[Pair]:
+    """Pairs from the graded answers in evals/ to `questions` (dev questions only: `dev_questions`), labelled by
+    the answer's kind: natural ML-interview text, which the bank's edited sentences lack."""
+    from interviewer.text import sentence_spans, split_clauses
+
+    wanted = set(questions)
+    assert not wanted & set(yaml.safe_load((EVALS / "split.yaml").read_text(encoding="utf-8"))["test"])
+    by_id = {e["id"]: e for e in (entries if entries is not None else load_bank_entries())}
+    answers = [
+        a
+        for path in sorted((EVALS / "answers").glob("*.yaml"))
+        for a in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if a["question_id"] in wanted
+    ]
+    out: list[Pair] = []
+    for answer in answers:
+        entry, kind = by_id[answer["question_id"]], answer["kind"]
+        if kind not in (*RIGHT_KINDS, "swapped", "misconception"):
+            continue
+        clauses = [
+            c for s in sentence_spans(answer["answer"]) for c in split_clauses(s.text) if len(c.split()) >= 4
+        ]
+        if not clauses:
+            continue
+        group = entry["id"]
+        c_vec = _unit(np.asarray(encode(clauses), dtype=np.float32))
+
+        def add(premise: str, hypothesis: str, label: int, source: str, group: str = group) -> None:
+            out.append(Pair(premise.strip(), hypothesis, label, source, group))
+
+        if kind == "misconception":
+            wrong = entry.get("misconceptions") or []
+            if not wrong:
+                continue
+            w_vec = _unit(np.asarray(encode([m["text"] for m in wrong]), dtype=np.float32))
+            near = w_vec @ c_vec.T
+            m, j = np.unravel_index(int(np.argmax(near)), near.shape)
+            if near[m, j] >= ANSWER_STATES:
+                add(wrong[m]["text"], clauses[j], ENTAILS, "answer-misconception")
+                add(wrong[m]["correction"], clauses[j], CONTRADICTS, "answer-misconception-correction")
+            continue
+        for point in entry.get("key_points") or []:
+            p_vec = _unit(np.asarray(encode([point["text"]]), dtype=np.float32))[0]
+            near = c_vec @ p_vec
+            j = int(np.argmax(near))
+            if near[j] < ANSWER_STATES:
+                continue
+            contrasts_ = [c.strip() for c in point.get("contrasts") or []]
+            k_vec = (
+                _unit(np.asarray(encode(contrasts_), dtype=np.float32)) if contrasts_ else np.zeros((0, 1))
+            )
+            to_contrast = k_vec @ c_vec[j] if contrasts_ else np.zeros(0)
+            if kind in RIGHT_KINDS:
+                add(point["text"], clauses[j], ENTAILS, "answer-states-point")
+                for contrast, sim in zip(contrasts_, to_contrast, strict=True):
+                    if sim >= CONTRAST_NEAR:
+                        add(contrast, clauses[j], CONTRADICTS, "answer-against-contrast")
+            elif len(to_contrast) and to_contrast.max() >= near[j] - SWAP_MARGIN:
+                add(point["text"], clauses[j], CONTRADICTS, "answer-swapped")
+                add(contrasts_[int(np.argmax(to_contrast))], clauses[j], ENTAILS, "answer-states-contrast")
+    return out

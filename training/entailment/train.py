@@ -255,6 +255,12 @@ def main() -> None:
     parser.add_argument(
         "--bank-contrasts", action="store_true", help="add the bank's contrasts as contradictions (runs 6-7)"
     )
+    parser.add_argument(
+        "--answers",
+        default="",
+        help="add pairs from evals/ answers: 'dev' for every dev question, or a file of question ids (one a line)",
+    )
+    parser.add_argument("--answer-weight", type=float, default=1.0, help="loss weight of answer pairs")
     args = parser.parse_args()
 
     started = time.time()
@@ -272,6 +278,15 @@ def main() -> None:
     for name, pairs in splits.items():
         log(f"{name}: {data.describe(pairs)}")
     train = splits["semeval-train"] + splits["bank-train"]
+    if args.answers:
+        questions = (
+            data.dev_questions()
+            if args.answers == "dev"
+            else Path(args.answers).read_text(encoding="utf-8").split()
+        )
+        answers = data.answer_pairs(sentence_encoder(), questions)
+        log(f"answers ({len(questions)} questions): {data.describe(answers)}")
+        train += answers
     dev = {"semeval-dev": splits["semeval-dev"], "bank-dev": splits["bank-dev"]}
 
     base = runtime.bundled_model_path()
@@ -304,7 +319,16 @@ def main() -> None:
     trainable = [p for p in model.parameters() if p.requires_grad]
     log(f"trainable parameters: {sum(p.numel() for p in trainable):,}")
     labels = torch.tensor([p.label for p in train])
-    weights = torch.tensor([args.bank_weight if p.source.startswith("bank") else 1.0 for p in train])
+    weights = torch.tensor(
+        [
+            args.bank_weight
+            if p.source.startswith("bank")
+            else args.answer_weight
+            if p.source.startswith("answer")
+            else 1.0
+            for p in train
+        ]
+    )
     counts = torch.bincount(labels, minlength=3).float()
     class_weight = (counts.sum() / (3 * counts)).sqrt()  # mild rebalancing: contradictions are the rarest
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
