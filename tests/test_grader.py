@@ -420,3 +420,38 @@ def test_an_exchange_is_caught_on_a_point_whose_reference_only_the_word_check_mi
         "clusters the unlabelled data is split into."
     )
     assert not grader.grade(reference, right, rubric).misconceptions
+
+
+BAYES_START = (
+    "Bayes' theorem turns P(B | A) into P(A | B): the posterior is the likelihood times the prior, divided by the "
+    "evidence. "
+)
+
+
+def test_a_misconception_said_with_its_two_concepts_exchanged_is_the_right_claim(bank, grader) -> None:
+    """Found in the fresh-f dev answers: an excellent answer's "L2 is a Gaussian prior and L1 a Laplace prior" was
+    quoted as the misconception that gives each the other's prior."""
+    entry = bank.get("bayes-theorem-in-ml")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    wrong = "L2 regularisation corresponds to a Laplace prior on the weights, and L1 regularisation to a Gaussian prior."
+    assert wrong in [m.text for m in reference.misconceptions]
+    right = "MAP estimation adds a log-prior to the log-likelihood, so L2 regularisation is a Gaussian prior on the "
+    right += "weights and L1 a Laplace prior."
+    says = right.replace("Gaussian", "GAUSS").replace("Laplace", "Gaussian").replace("GAUSS", "Laplace")
+    assert wrong not in [m.text for m in grader.grade(reference, BAYES_START + right, rubric).misconceptions]
+    assert wrong in [m.text for m in grader.grade(reference, BAYES_START + says, rubric).misconceptions]
+
+
+def test_a_sentence_that_sets_up_an_example_is_never_quoted_as_a_wrong_claim(bank, embedder) -> None:
+    """Found in the fresh-f dev answers: "Quick example: a disease with 2% prevalence, …" names the contrast's terms
+    but claims nothing, and the pair model read it as that contrast. The same claim made outright is still quoted."""
+    entry = bank.get("bayes-theorem-in-ml")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    grader = OfflineGrader(embedder, pairs=entailment.default_model())
+    example = "Quick example: a disease with 2% prevalence, a test with 95% sensitivity and a 10% false-positive rate."
+    claim = "A positive result's chance of being real depends only on the test's sensitivity and false-positive rate, "
+    claim += "whatever the prevalence."
+    set_up = grader.grade(reference, BAYES_START + example, rubric)
+    assert set_up.misconceptions == []
+    said = grader.grade(reference, BAYES_START + claim, rubric)
+    assert [m.evidence for m in said.misconceptions] == [claim]

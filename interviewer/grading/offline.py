@@ -67,6 +67,7 @@ from interviewer.text import (
     is_word_salad,
     normalize,
     sentence_spans,
+    sets_up_an_example,
     split_clauses,
 )
 
@@ -156,15 +157,19 @@ class OfflineGrader(Grader):
         if self._off_topic(answer, vectors):
             return zero_grade(reference, rubric, self.name, GradeFlag.OFF_TOPIC, OFF_TOPIC_MESSAGE)
 
-        found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
+        claims = [
+            i for i in usable if not sets_up_an_example(spans[i].text)
+        ]  # evidence, but never a wrong claim
+        found, blocked = self._misconceptions(reference, points, spans, claims, vectors)
         creditable = [i for i in usable if i not in blocked]
+        claims = [i for i in claims if i not in blocked]
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
         if self.t.check_swaps:
             own = [s.text for s in sentence_spans(reference.reference_answer)]
             asked = question_stems(reference.question)
-            texts = [spans[i].text for i in creditable]
+            texts = [spans[i].text for i in claims]
             found += _swapped_points(points, texts, own, asked, results, credits)
-        clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
+        clauses = [c for i in claims for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
         self._uncredit_wrong_claims(reference, points, spans, creditable, vectors, found, results, credits)
@@ -283,8 +288,15 @@ class OfflineGrader(Grader):
                 # The reference's own self-check is dear (its word vectors), so it is made only when needed.
                 if index is not None and m not in self._misconceptions_in_words(reference, points):
                     index = None
-            if index is None or find_swap(misconception.text, [spans[index].text], asked=asked):
-                continue  # not said, or denied ("it needs no validation set" against "… needs a validation set")
+            if (
+                index is None
+                or find_swap(misconception.text, [spans[index].text], asked=asked)
+                or find_exchange(misconception.text, [spans[index].text]) is not None
+            ):
+                # Not said; or denied ("it needs no validation set" against "… needs a validation set"); or said
+                # with its two concepts exchanged, which is the right way round ("L2 is a Gaussian prior and L1 a
+                # Laplace prior" against "L2 … a Laplace prior, and L1 … a Gaussian prior").
+                continue
             if self._nearer_its_correction(spans[index].text, misconception):
                 continue  # says what the correction says ("pandas is faster there" against "Spark is always faster")
             blocked.add(index)
