@@ -204,14 +204,3 @@ def is_word_salad(text: str) -> bool:
     """
     words = tokens(text)
     return len(words) >= 8 and sum(w in STOPWORDS for w in words) / len(words) < 0.1
-
-
-# Openings of a sentence that sets up an example rather than making a claim (`sets_up_an_example`).
-_EXAMPLE_SETUP = re.compile(
-    r"\s*(?:(?:quick example|for example|for instance|suppose|imagine|say)\b|e\.g\.)", re.IGNORECASE
-)
-
-
-def sets_up_an_example(sentence: str) -> bool:
-    """Whether `sentence` opens an example ("Quick example: a disease with 2% prevalence …", "Suppose …")."""
-    return _EXAMPLE_SETUP.match(sentence) is not None

@@ -442,16 +442,17 @@ def test_a_misconception_said_with_its_two_concepts_exchanged_is_the_right_claim
     assert wrong in [m.text for m in grader.grade(reference, BAYES_START + says, rubric).misconceptions]
 
 
-def test_a_sentence_that_sets_up_an_example_is_never_quoted_as_a_wrong_claim(bank, embedder) -> None:
-    """Found in the fresh-f dev answers: "Quick example: a disease with 2% prevalence, …" names the contrast's terms
-    but claims nothing, and the pair model read it as that contrast. The same claim made outright is still quoted."""
-    entry = bank.get("bayes-theorem-in-ml")
+def test_an_example_opening_does_not_hide_a_wrong_claim(bank, grader) -> None:
+    """ "For example, …" opens claims as often as set-ups, so it is read like any other sentence: an answer cannot
+    escape the checks by opening every sentence that way (an example rule tried in the fourteenth session could)."""
+    entry = bank.get("l1-vs-l2-regularization")
     reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
-    grader = OfflineGrader(embedder, pairs=entailment.default_model())
-    example = "Quick example: a disease with 2% prevalence, a test with 95% sensitivity and a 10% false-positive rate."
-    claim = "A positive result's chance of being real depends only on the test's sensitivity and false-positive rate, "
-    claim += "whatever the prevalence."
-    set_up = grader.grade(reference, BAYES_START + example, rubric)
-    assert set_up.misconceptions == []
-    said = grader.grade(reference, BAYES_START + claim, rubric)
-    assert [m.evidence for m in said.misconceptions] == [claim]
+    swapped = (
+        "L1 regularisation adds the sum of squared weights and gives dense models, while L2 adds the sum of "
+    )
+    swapped += "absolute values and drives many weights to exactly zero."
+    hidden = grader.grade(
+        reference, "Both add a penalty on the weights to the loss. For example, " + swapped, rubric
+    )
+    assert any(m.evidence.startswith(("For example", "L2 adds")) for m in hidden.misconceptions)
+    assert hidden.score <= 3

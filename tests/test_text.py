@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pytest
 
-from interviewer.text import content_stems, sentence_spans, sets_up_an_example, stem
+from interviewer.text import content_stems, sentence_spans, stem
 
 SPLITS = [
     # Abbreviations and acronyms the old splitter cut after.
@@ -135,20 +135,3 @@ def test_stemming_from_many_threads_at_once_gives_the_same_stems() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: [uncached(w) for w in words * 200], range(8)))
     assert all(result == expected * 200 for result in results)
-
-
-@pytest.mark.parametrize(
-    ("sentence", "example"),
-    [
-        ("Quick example: a disease with 2% prevalence and a test with 95% sensitivity.", True),
-        ("For example, with 1% positives a model that always says no is 99% accurate.", True),
-        ("Suppose the learning rate is 10.", True),
-        ("Say you have a million rows.", True),
-        ("e.g. a 1x1 convolution with 64 filters", True),
-        ("Examples are weighted by their error.", False),
-        ("The sayings of statisticians.", False),
-        ("Boosting supposes nothing about the data.", False),
-    ],
-)
-def test_a_sentence_that_sets_up_an_example(sentence: str, example: bool) -> None:
-    assert sets_up_an_example(sentence) is example

@@ -67,7 +67,6 @@ from interviewer.text import (
     is_word_salad,
     normalize,
     sentence_spans,
-    sets_up_an_example,
     split_clauses,
 )
 
@@ -157,19 +156,15 @@ class OfflineGrader(Grader):
         if self._off_topic(answer, vectors):
             return zero_grade(reference, rubric, self.name, GradeFlag.OFF_TOPIC, OFF_TOPIC_MESSAGE)
 
-        claims = [
-            i for i in usable if not sets_up_an_example(spans[i].text)
-        ]  # evidence, but never a wrong claim
-        found, blocked = self._misconceptions(reference, points, spans, claims, vectors)
+        found, blocked = self._misconceptions(reference, points, spans, usable, vectors)
         creditable = [i for i in usable if i not in blocked]
-        claims = [i for i in claims if i not in blocked]
         results, credits = self._key_points(reference, points, spans, creditable, vectors)
         if self.t.check_swaps:
             own = [s.text for s in sentence_spans(reference.reference_answer)]
             asked = question_stems(reference.question)
-            texts = [spans[i].text for i in claims]
+            texts = [spans[i].text for i in creditable]
             found += _swapped_points(points, texts, own, asked, results, credits)
-        clauses = [c for i in claims for c in split_clauses(spans[i].text)]
+        clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
         self._uncredit_wrong_claims(reference, points, spans, creditable, vectors, found, results, credits)
