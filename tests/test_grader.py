@@ -443,16 +443,16 @@ def test_a_misconception_said_with_its_two_concepts_exchanged_is_the_right_claim
 
 
 def test_an_example_opening_does_not_hide_a_wrong_claim(bank, grader) -> None:
-    """ "For example, …" opens claims as often as set-ups, so it is read like any other sentence: an answer cannot
-    escape the checks by opening every sentence that way (an example rule tried in the fourteenth session could)."""
+    """An opening "For example, …" leads into claims as often as into set-ups, so the sentence is read like any
+    other: an answer cannot escape the checks by opening every sentence that way (a rule tried in the fourteenth
+    session let it)."""
     entry = bank.get("l1-vs-l2-regularization")
     reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
-    swapped = (
-        "L1 regularisation adds the sum of squared weights and gives dense models, while L2 adds the sum of "
+    answer = (
+        "Both add a penalty on the weights to the loss. For example, L1 regularisation adds the sum of squared "
+        "weights and gives dense models, while L2 adds the sum of absolute values and drives many weights to "
+        "exactly zero."
     )
-    swapped += "absolute values and drives many weights to exactly zero."
-    hidden = grader.grade(
-        reference, "Both add a penalty on the weights to the loss. For example, " + swapped, rubric
-    )
+    hidden = grader.grade(reference, answer, rubric)
     assert any(m.evidence.startswith(("For example", "L2 adds")) for m in hidden.misconceptions)
     assert hidden.score <= 3

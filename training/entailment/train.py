@@ -319,16 +319,8 @@ def main() -> None:
     trainable = [p for p in model.parameters() if p.requires_grad]
     log(f"trainable parameters: {sum(p.numel() for p in trainable):,}")
     labels = torch.tensor([p.label for p in train])
-    weights = torch.tensor(
-        [
-            args.bank_weight
-            if p.source.startswith("bank")
-            else args.answer_weight
-            if p.source.startswith("answer")
-            else 1.0
-            for p in train
-        ]
-    )
+    weight_of = {"bank": args.bank_weight, "answer": args.answer_weight}  # by the source's first word
+    weights = torch.tensor([weight_of.get(p.source.split("-")[0], 1.0) for p in train])
     counts = torch.bincount(labels, minlength=3).float()
     class_weight = (counts.sum() / (3 * counts)).sqrt()  # mild rebalancing: contradictions are the rarest
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
