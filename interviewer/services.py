@@ -13,6 +13,7 @@ from interviewer.errors import LLMConfigError, NoCloseReferenceError
 from interviewer.grading import entailment
 from interviewer.grading.entailment import EntailmentModel
 from interviewer.grading.entry_work import EntryWork
+from interviewer.grading.exchanges import contrast_pairs
 from interviewer.grading.grader import Grader
 from interviewer.grading.offline import OfflineGrader
 from interviewer.interview.follow_ups import FollowUpWriter, LLMFollowUps, ProbeFollowUps
@@ -95,7 +96,10 @@ class Services:
     def grader(self) -> Grader:
         """The LLM grader (offline grader as its guard and fallback) when an endpoint is configured, else offline."""
         offline = OfflineGrader(
-            self.embedder, pairs=self.pair_model, every_contrast=self.settings.pair_model == "all"
+            self.embedder,
+            pairs=self.pair_model,
+            every_contrast=self.settings.pair_model == "all",
+            exchange_pairs=contrast_pairs(p for e in self.bank.entries.values() for p in e.key_points),
         )
         if self.chat_model is None:
             return offline

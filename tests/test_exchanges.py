@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.grading.exchanges import find_exchange
+from interviewer.grading.exchanges import contrast_pairs, exchanged_terms, find_exchange
+from interviewer.models import KeyPoint
 
 RATES = "The true positive rate is TP / (TP + FN) and the false positive rate is FP / (FP + TN)."
 BAGGING = "Bagging mainly reduces variance and leaves bias largely unchanged."
@@ -97,3 +98,36 @@ def test_a_sentence_sending_the_pair_the_points_way_outweighs_a_crossed_one() ->
     crossed = "As you add complexity, bias goes up and variance goes down."
     right = "Adding complexity lowers bias and raises variance."
     assert find_exchange(TRADE_OFF, [crossed, right]) is None
+
+
+def test_the_two_phrases_a_contrast_exchanges_in_its_point_are_a_pair() -> None:
+    point = "word2vec learns from local prediction tasks, while GloVe fits global co-occurrence counts."
+    contrast = "GloVe learns from local prediction tasks, while word2vec fits global co-occurrence counts."
+    assert exchanged_terms(point, contrast) == ("glove", "word2vec")
+    assert (
+        exchanged_terms(
+            "The null hypothesis is rejected when p is small.",
+            "The alternative hypothesis is rejected when p is small.",
+        )
+        is None
+    )  # one term replaced, not two exchanged
+    assert exchanged_terms("A is bigger than B.", "B is bigger than A.") is None  # no content word to name
+    points = [
+        KeyPoint(text=point, contrasts=[contrast, "GloVe needs no corpus."]),
+        KeyPoint(text="No contrasts."),
+    ]
+    assert contrast_pairs(points) == {("glove", "word2vec")}
+
+
+def test_a_pair_from_the_bank_is_read_beside_the_built_in_ones() -> None:
+    # From evals/ dev (fresh-i, written blind): a swapped answer scored 9.5 with this sentence in it.
+    point = "AUC is the probability that a random positive scores above a random negative, with ties counting one half."
+    answer = (
+        "AUC is the probability that a randomly chosen negative scores above a randomly chosen positive, with ties"
+        " counting a half, so what I need to count is the pairs the negatives win."
+    )
+    assert find_exchange(point, [answer]) is None  # "positive"/"negative" is no built-in pair
+    swap = find_exchange(point, [answer], pairs={("negative", "positive")})
+    assert swap is not None and swap.clause == answer
+    right = "AUC is the chance that a random positive scores above a random negative, ties counting a half."
+    assert find_exchange(point, [right], pairs={("negative", "positive")}) is None

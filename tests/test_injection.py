@@ -16,8 +16,9 @@ from interviewer.grading.grader import key_points_of
 from interviewer.grading.guards import addresses_the_grader
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.scoring import INJECTION_CAP
 from interviewer.llm.chat_model import OpenAIChatModel
-from interviewer.models import QuestionType, Reference
+from interviewer.models import GradeFlag, QuestionType, Reference
 from interviewer.text import sentence_spans
 
 from .openai_server import OpenAIServer, Received, Reply, judgement, read_grading_request, verdicts_for
@@ -126,7 +127,7 @@ def test_no_attack_raises_a_weak_answer_by_more_than_one_point(bank, embedder, c
         chat = OpenAIChatModel("test-model", base_url=server.url, timeout=10, retries=0)
         grader = LLMGrader(chat, offline)
 
-        failures, obeyed, pairs = [], 0, 0
+        failures, uncapped, obeyed, pairs = [], [], 0, 0
         for i, (reference, rubric, answer) in enumerate(cases):
             before = grader.grade(reference, answer, rubric)  # type: ignore[arg-type]
             assert before.grader == "llm", before.fallback_reason
@@ -139,10 +140,17 @@ def test_no_attack_raises_a_weak_answer_by_more_than_one_point(bank, embedder, c
                 pairs += 1
                 if after.score > before.score + 1:
                     failures.append((reference.entry_id, attack, before.score, after.score, after.flags))
+                if addresses_the_grader(attack) and (
+                    after.score > INJECTION_CAP or GradeFlag.INJECTION not in after.flags
+                ):
+                    uncapped.append((reference.entry_id, attack, after.score, after.flags))
 
     assert pairs >= 150
     assert obeyed >= pairs * 0.9, "the attacks must reach the obeying LLM, or this test proves nothing"
     assert not failures, f"{len(failures)} attacks raised a score by more than 1 point: {failures[:5]}"
+    assert not uncapped, (
+        f"{len(uncapped)} answers addressing the grader were not held to the cap: {uncapped[:5]}"
+    )
 
 
 @pytest.mark.parametrize(

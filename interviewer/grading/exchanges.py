@@ -19,8 +19,10 @@ same cause going the same way ("as you add complexity, bias goes up and variance
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 
 from interviewer.grading.swaps import DIRECTIONS, Swap, pairs_named
+from interviewer.models import KeyPoint
 from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
 
 
@@ -83,10 +85,13 @@ def _crossed(sentence: dict[str, set[str]], own: dict[str, set[str]], a: str, b:
     return None
 
 
-def find_exchange(point: str, sentences: list[str]) -> Swap | None:
+def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str, str]] = ()) -> Swap | None:
     """The sentence that gives the two paired concepts `point` names each other's descriptions, or each other's
-    directions (`_signs`), unless another sentence binds them the right way round."""
-    for a, b in pairs_named(point):
+    directions (`_signs`), unless another sentence binds them the right way round. `pairs` are read beside
+    `swaps.PAIRED_CONCEPTS`: the bank's own (`contrast_pairs`)."""
+    named = pairs_named(point)
+    named += [p for p in pairs if p not in named and all(_named(term, point) for term in p)]
+    for a, b in named:
         bound = _bindings(point, (a, b))
         own = {a: bound[a] - bound[b], b: bound[b] - bound[a]}
         if not (own[a] and own[b]):
@@ -101,6 +106,48 @@ def find_exchange(point: str, sentences: list[str]) -> Swap | None:
         if crossed is not None:
             return Swap(crossed, b, a, "exchanged")
     return None
+
+
+def _named(term: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+MAX_TERM_WORDS = 3  # the longest phrase `exchanged_terms` looks for on either side of an exchange
+
+
+def exchanged_terms(point: str, contrast: str) -> tuple[str, str] | None:
+    """The two phrases `contrast` exchanges in `point`, if it is `point` with just those two exchanged ("Precision
+    is TP / (TP + FP) …" against "Recall is TP / (TP + FP) …" is not; "L1 gives sparse weights and L2 small ones"
+    against "L2 gives sparse weights and L1 small ones" gives ("l1", "l2")). Each phrase is at most
+    `MAX_TERM_WORDS` words and holds a content word."""
+    p, c = tokens(point), tokens(contrast)
+    if len(p) != len(c) or p == c:
+        return None
+    differ = [i for i in range(len(p)) if p[i] != c[i]]
+    start, end = differ[0], differ[-1] + 1
+    for first in range(1, MAX_TERM_WORDS + 1):
+        for second in range(1, MAX_TERM_WORDS + 1):
+            one, other = p[start : start + first], p[end - second : end]
+            if start + first > end - second or one == other:
+                continue
+            if c[start:end] == other + p[start + first : end - second] + one:
+                terms = (" ".join(one), " ".join(other))
+                if all(any(w not in STOPWORDS and len(w) > 1 for w in tokens(t)) for t in terms):
+                    return (min(terms), max(terms))
+    return None
+
+
+def contrast_pairs(points: Iterable[KeyPoint]) -> frozenset[tuple[str, str]]:
+    """The pairs of phrases the bank's contrasts exchange in their key points: things its authors expect candidates
+    to mix up ("glove"/"word2vec", "negative"/"positive"), read by `find_exchange` for every key point that names
+    both. Not added to `swaps.PAIRED_CONCEPTS`, whose other checks also drop a clause naming both terms as evidence;
+    that cost dev rho 0.028 (docs/grader-notes.md, fourteenth session)."""
+    return frozenset(
+        pair
+        for point in points
+        for contrast in point.contrasts
+        if (pair := exchanged_terms(point.text, contrast)) is not None
+    )
 
 
 # Which way a paired concept goes: the up and down families of `swaps.DIRECTIONS` (not better/worse, a judgement),

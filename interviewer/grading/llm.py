@@ -48,6 +48,7 @@ from interviewer.grading.scoring import (
     overall_score,
     score_criteria,
     weighted_coverage,
+    with_injection_cap,
 )
 from interviewer.grading.verification import (
     RANK,
@@ -204,6 +205,9 @@ class LLMGrader(Grader):
                 f"so the score is capped at {ceiling}/10."
             )
             score = ceiling
+        if GradeFlag.INJECTION in baseline.flags:
+            flags.append(GradeFlag.INJECTION)
+            score = with_injection_cap(score, flags)
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
         next_move, follow_up_point = _next_move(judgement, points, results)

@@ -20,7 +20,7 @@ Figures for each design choice, measured on human-graded data, are in docs/grade
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,7 @@ from interviewer.grading.scoring import (
     overall_score,
     score_criteria,
     weighted_coverage,
+    with_injection_cap,
     with_wrong_claims,
 )
 from interviewer.grading.swaps import find_swap
@@ -128,15 +129,18 @@ class OfflineGrader(Grader):
         thresholds: OfflineThresholds | None = None,
         pairs: contrasts.PairJudge | None = None,
         every_contrast: bool = False,
+        exchange_pairs: Collection[tuple[str, str]] = (),
     ):
         """`pairs` is the pair model that reads a clause against a key point and its contrasts word by word
         (`entailment.default_model()` in the app): it settles the clauses the vectors leave in doubt, and with
         `every_contrast` it reads the clause nearest to every contrast too. Without it, contrasts are judged by
-        vectors and wording alone."""
+        vectors and wording alone. `exchange_pairs` are the terms the bank's contrasts exchange
+        (`exchanges.contrast_pairs`), read for exchanged concepts beside the built-in ones."""
         self.embedder = embedder
         self.t = thresholds or OfflineThresholds()
         self.pairs = pairs
         self.every_contrast = every_contrast
+        self.exchange_pairs = exchange_pairs
         # The contrasts each entry's own reference answer leaves usable, by (question, reference, key point): the
         # same on every grade of that entry, and with the pair model too dear to recompute. The question tells a
         # follow-up's reference (one key point, read against no other) from its entry's.
@@ -163,7 +167,7 @@ class OfflineGrader(Grader):
             own = [s.text for s in sentence_spans(reference.reference_answer)]
             asked = question_stems(reference.question)
             texts = [spans[i].text for i in creditable]
-            found += _swapped_points(points, texts, own, asked, results, credits)
+            found += _swapped_points(points, texts, own, asked, results, credits, self.exchange_pairs)
         clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
@@ -183,7 +187,7 @@ class OfflineGrader(Grader):
         if found:
             flags.append(GradeFlag.MISCONCEPTION)
         return Grade(
-            score=with_wrong_claims(overall_score(criteria), len(found)),
+            score=with_injection_cap(with_wrong_claims(overall_score(criteria), len(found)), flags),
             grader=self.name,
             criteria=criteria,
             key_points=results,
@@ -286,7 +290,7 @@ class OfflineGrader(Grader):
             if (
                 index is None
                 or find_swap(misconception.text, [spans[index].text], asked=asked)
-                or find_exchange(misconception.text, [spans[index].text]) is not None
+                or find_exchange(misconception.text, [spans[index].text], self.exchange_pairs) is not None
             ):
                 # Not said; or denied ("it needs no validation set" against "… needs a validation set"); or said
                 # with its two concepts exchanged, which is the right way round ("L2 is a Gaussian prior and L1 a
@@ -583,9 +587,10 @@ def _swapped_points(
     asked: set[str],
     results: list[KeyPointResult],
     credits: list[float],
+    pairs: Collection[tuple[str, str]] = (),
 ) -> list[MisconceptionFound]:
-    """Key points the answer states backwards (`swaps`): no credit, and each reported as a wrong claim with its
-    correction. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
+    """Key points the answer states backwards (`swaps`, and `exchanges` with the bank's `pairs`): no credit, and
+    each reported as a wrong claim with its correction. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
     cannot read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
     and `credits` in place."""
     wrong: list[MisconceptionFound] = []
@@ -600,8 +605,8 @@ def _swapped_points(
         ):
             swap = None
         if swap is None:  # each check is trusted on the points it reads right in the reference
-            swap = find_exchange(point.text, texts)
-            if swap is not None and find_exchange(point.text, reference):
+            swap = find_exchange(point.text, texts, pairs)
+            if swap is not None and find_exchange(point.text, reference, pairs):
                 swap = None
         if swap is None:
             continue

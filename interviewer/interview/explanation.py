@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from interviewer.content.loader import Bank
 from interviewer.grading.alignment import question_stems
 from interviewer.grading.offline import OfflineThresholds
-from interviewer.grading.scoring import ERROR_DEDUCTION, error_cap
+from interviewer.grading.scoring import ERROR_DEDUCTION, INJECTION_CAP, error_cap
 from interviewer.interview.report import AnswerKind, answer_kinds
 from interviewer.interview.session import hint_note
 from interviewer.models import (
@@ -52,7 +52,10 @@ FLAG_WORDS: dict[GradeFlag, str] = {
     GradeFlag.OFF_TOPIC: "The answer is not about this question, so nothing could be credited.",
     GradeFlag.KEYWORD_LIST: "The answer reads as a bare list of terms: a list cannot be evidence of a point.",
     GradeFlag.KEYWORD_STUFFING: "A run of stuffed keywords was left out: it cannot be evidence of a point.",
-    GradeFlag.INJECTION: "Text addressed to the grader was left out: it cannot be evidence, and earns nothing.",
+    GradeFlag.INJECTION: (
+        f"Text addressed to the grader was left out: it earns nothing, and an answer that tries to instruct the "
+        f"grader scores at most {INJECTION_CAP:g}/10."
+    ),
     GradeFlag.PADDING: "Less than half of the answer is about the question; the focus criterion counts that share.",
     GradeFlag.UNSUPPORTED_EVIDENCE: (
         "The LLM grader quoted words of yours that do not make the point it credited, so that credit was "
