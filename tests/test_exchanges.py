@@ -131,3 +131,31 @@ def test_a_pair_from_the_bank_is_read_beside_the_built_in_ones() -> None:
     assert swap is not None and swap.clause == answer
     right = "AUC is the chance that a random positive scores above a random negative, ties counting a half."
     assert find_exchange(point, [right], pairs={("negative", "positive")}) is None
+
+
+GLOVE = "Unlike word2vec, which learns from local prediction tasks, GloVe fits global co-occurrence counts directly."
+
+
+def test_an_exchange_made_one_concept_per_sentence_is_caught() -> None:
+    # From evals/ dev (fresh-i, written blind): a swapped answer scored 9.5 with these two sentences in it.
+    crossed = [
+        "GloVe is the prediction-based one: it slides a window over the text and trains the vectors to predict the "
+        "surrounding words, so it learns from local examples.",
+        "word2vec is the count-based one: it builds the co-occurrence matrix of the corpus and fits vectors to the "
+        "log counts.",
+    ]
+    swap = find_exchange(GLOVE, crossed, pairs={("glove", "word2vec")})
+    assert swap is not None and swap.clause in crossed
+    right = [
+        s.replace("GloVe", "W2V").replace("word2vec", "GloVe").replace("W2V", "word2vec") for s in crossed
+    ]
+    assert find_exchange(GLOVE, right, pairs={("glove", "word2vec")}) is None
+
+
+def test_a_sentence_that_names_its_concept_late_or_names_both_is_not_pooled() -> None:
+    # From evals/ dev: a one-error GloVe answer's right sentence, whose subject is "it".
+    late = [
+        "GloVe builds a co-occurrence matrix first.",
+        "Unlike word2vec's local prediction objective, it fits the counts directly.",
+    ]
+    assert find_exchange(GLOVE, late, pairs={("glove", "word2vec")}) is None

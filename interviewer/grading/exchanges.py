@@ -102,10 +102,34 @@ def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str,
         readings = [(s, _crossed(_bindings(s, (a, b)), own, a, b)) for s in sentences]
         if any(crossed is False for _, crossed in readings):
             continue
-        crossed = next((s for s, c in readings if c), None)
+        crossed = next((s for s, c in readings if c), None) or _crossed_across(sentences, own, (a, b))
         if crossed is not None:
             return Swap(crossed, b, a, "exchanged")
     return None
+
+
+LEAD_TOKENS = 4  # a sentence is about a concept it names within its first LEAD_TOKENS tokens
+
+
+def _crossed_across(sentences: list[str], own: dict[str, set[str]], pair: tuple[str, str]) -> str | None:
+    """The sentence of an exchange made one concept per sentence ("GloVe is the prediction-based one …" and
+    "word2vec is the count-based one …"): the sentences that open on one concept of `pair`, and name only that
+    one, bind it all their words, and together they give each concept the other's words (`_crossed`). A
+    sentence that names its concept later ("Unlike word2vec's local objective, it fits the counts") or names both
+    is not read: which concept its words describe is not clear from where they stand. The sentence quoted is the
+    one that gives its concept most of the other's words."""
+    a, b = pair
+    about: list[tuple[str, str, set[str]]] = []
+    for sentence in sentences:
+        named = [term for term in pair if _named(term, sentence)]
+        if len(named) == 1 and tokens(named[0])[0] in tokens(sentence)[:LEAD_TOKENS]:
+            about.append((sentence, named[0], _bindings(sentence, pair)[named[0]]))
+    pooled: dict[str, set[str]] = {a: set(), b: set()}
+    for _, term, words in about:
+        pooled[term] |= words
+    if not _crossed(pooled, own, a, b):
+        return None
+    return max(about, key=lambda s: len(s[2] & own[b if s[1] == a else a]))[0]
 
 
 def _named(term: str, text: str) -> bool:
