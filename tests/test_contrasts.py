@@ -155,3 +155,22 @@ def test_a_clause_that_denies_a_contrast_is_in_doubt_not_contradicted() -> None:
             0, point, [clause, "Trees are easy to read"], POINTS, CLAUSE_VECTORS, CONTRASTS
         )
         assert found == contrasts.ContrastMatch(clause, point.contrasts[0], contradicts=contradicts)
+
+
+def test_a_clause_is_read_against_every_contrast_not_only_the_nearest() -> None:
+    """From the fresh-g dev answers, written blind: a swapped SVM answer's clause was nearest, as a vector, to the
+    contrast it has no words of, and escaped; it has the words of the next one."""
+    point = KeyPoint(
+        text="Support vectors are the training points that lie on the margin or violate it.",
+        contrasts=[
+            "Support vectors are the class means that the SVM uses to place the hyperplane.",
+            "Support vectors are the correctly classified points well outside the margin.",
+        ],
+    )
+    clause = "They are the correctly classified points sitting well outside the margin"
+    points = np.vstack([unit(1, 0, 0, 0), unit(0, 0, 0, 1)])
+    contrast_vectors = np.vstack([unit(1, 1, 0, 0), unit(1, 0, 1, 0)])
+    clause_vector = unit(1, 0.75, 0.7, 0)
+    assert float(clause_vector @ contrast_vectors[0]) > float(clause_vector @ contrast_vectors[1])
+    found = contrasts.judge(0, point, [clause], points, clause_vector[None, :], contrast_vectors)
+    assert found == contrasts.ContrastMatch(clause, point.contrasts[1], contradicts=True)

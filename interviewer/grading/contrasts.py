@@ -190,31 +190,32 @@ def _by_vectors(
     clause_vectors: np.ndarray,
     contrast_vectors: np.ndarray,
 ) -> ContrastMatch | None:
-    """`judge` by sentence vectors and wording alone."""
+    """`judge` by sentence vectors and wording alone. Each clause is read against every contrast, nearest first:
+    a point's contrasts often say one wrong thing in several ways, and the nearest as a vector need not be the one
+    whose words the clause has ("the well-classified points sitting far out beyond the margin" is nearest "the
+    class means that the SVM uses", and has the words of "the correctly classified points well outside the
+    margin")."""
     to_points = clause_vectors @ points.T
     to_point = to_points[:, index]
     others = np.delete(to_points, index, axis=1)
     to_others = others.max(axis=1) if others.shape[1] else np.full(len(clauses), -1.0)
     to_contrast = clause_vectors @ contrast_vectors.T
-    best = to_contrast.argmax(axis=1)
     doubt: ContrastMatch | None = None
     for c, clause in enumerate(clauses):
-        near = float(to_contrast[c, best[c]])
-        contrast = point.contrasts[int(best[c])]
-        wording = _wording(clause, contrast, point.text)
-        ahead = near - float(to_point[c])
-        if near >= float(to_others[c]) and contradicts(
-            clause, contrast, point.text, near, float(to_point[c])
-        ):
-            return ContrastMatch(clause, contrast, contradicts=True)
-        if (
-            doubt is None
-            and near >= DOUBT_FLOOR
-            and ahead >= DOUBT_MARGIN
-            and near - float(to_others[c]) >= DOUBT_OTHERS
-            and wording >= 1
-        ):
-            doubt = ContrastMatch(clause, contrast, contradicts=False)
+        for k in np.argsort(-to_contrast[c]):
+            near, contrast = float(to_contrast[c, k]), point.contrasts[int(k)]
+            if near >= float(to_others[c]) and contradicts(
+                clause, contrast, point.text, near, float(to_point[c])
+            ):
+                return ContrastMatch(clause, contrast, contradicts=True)
+            if (
+                doubt is None
+                and near >= DOUBT_FLOOR
+                and near - float(to_point[c]) >= DOUBT_MARGIN
+                and near - float(to_others[c]) >= DOUBT_OTHERS
+                and _wording(clause, contrast, point.text) >= 1
+            ):
+                doubt = ContrastMatch(clause, contrast, contradicts=False)
     return doubt
 
 
