@@ -32,6 +32,7 @@ from interviewer.grading.grader import key_points_of
 from interviewer.grading.guards import addresses_the_grader
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.scoring import INJECTION_CAP
 from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import Reference, Rubric
 from interviewer.retrieval.embeddings import Embedder
@@ -204,7 +205,8 @@ def test_an_obliging_model_lifts_no_answer_more_than_a_point_above_the_honest_gr
             lifts.append((round(obliged.score - fair, 1), weak.entry, answer, fair, obliged.score))
             alone = obliged.score if alone is None else alone  # attacked(weak) starts with the answer alone
             over_the_unattacked.append((round(obliged.score - alone, 1), answer))
-            if style == "every point" and verifier == "honest verifier":
+            if style == "every point" and verifier == "honest verifier" and not addresses_the_grader(answer):
+                # Text addressed to the grader holds any grade to `INJECTION_CAP`, with or without the quote check.
                 unchecked_lifts.append(unchecked.grade(reference, answer, rubric).score - fair)
 
     largest = max(lifts)
@@ -287,10 +289,15 @@ def test_the_issues_example_one_vague_sentence_quoted_for_every_point(bank, embe
         judgement(read_grading_request(received), points=everything, level=3, next_move=MOVE_ON)
     )
     grader, unchecked = graders(llm, embedder)
-    grade = grader.grade(reference, answer, rubric)
+    # The note to the grader now holds the grade to `INJECTION_CAP` with or without the quote check (fifteenth
+    # session), so the quote check is shown on the vague sentence alone, which the model quotes the same way.
+    assert grader.grade(reference, answer, rubric).score <= INJECTION_CAP
+    assert unchecked.grade(reference, answer, rubric).score <= INJECTION_CAP
+    grade = grader.grade(reference, vague, rubric)
     # The issue's 6.1, capped at offline + 3: 4.3 since the steeper coverage gate lowered the offline grade it is
     # capped by (docs/grader-notes.md, "Issue 11, seventh session"), 3.5 since topic demoting (thirteenth session).
-    before = unchecked.grade(reference, answer, rubric)
+    before = unchecked.grade(reference, vague, rubric)
+    print(f"\nthe vague sentence alone: {before.score} without the quote check, {grade.score} with it")
 
     assert grade.grader == "llm"
     assert before.score > 3 and grade.score < 1.5
