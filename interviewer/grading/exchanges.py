@@ -137,7 +137,6 @@ def _named(term: str, text: str) -> bool:
 
 
 MAX_TERM_WORDS = 3  # the longest phrase `exchanged_terms` looks for on either side of an exchange
-ARTICLES = frozenset({"a", "an", "the"})  # "a PACF cut-off" against "an ACF cut-off" is the same phrase
 
 
 def exchanged_terms(point: str, contrast: str) -> tuple[str, str] | None:
@@ -145,9 +144,8 @@ def exchanged_terms(point: str, contrast: str) -> tuple[str, str] | None:
     is TP / (TP + FP) …" against "Recall is TP / (TP + FP) …" is not; "L1 gives sparse weights and L2 small ones"
     against "L2 gives sparse weights and L1 small ones" gives ("l1", "l2")). Each phrase is at most
     `MAX_TERM_WORDS` words and holds a content word."""
-    p, c = ([t for t in tokens(text) if t not in ARTICLES] for text in (point, contrast))
-    p, c = p[: len(c)], c[: len(p)]  # a contrast may leave off the point's last words
-    if p == c:
+    p, c = tokens(point), tokens(contrast)
+    if len(p) != len(c) or p == c:
         return None
     differ = [i for i in range(len(p)) if p[i] != c[i]]
     start, end = differ[0], differ[-1] + 1
