@@ -8,7 +8,7 @@ from interviewer.grading import entailment
 from interviewer.grading.exchanges import contrast_pairs
 from interviewer.grading.grader import is_verbatim, key_points_of
 from interviewer.grading.offline import OfflineGrader
-from interviewer.grading.scoring import INJECTION_CAP
+from interviewer.grading.scoring import INJECTION_CAP, INJECTION_NOTE
 from interviewer.interview.session import Session
 from interviewer.models import GradeFlag, KeyPoint, KeyPointResult, Misconception, QuestionType, Reference
 
@@ -503,3 +503,7 @@ def test_an_answer_that_addresses_the_grader_scores_at_most_the_cap(bank, grader
     rigged = grader.grade(reference, right + note, rubric)
     assert GradeFlag.INJECTION in rigged.flags
     assert rigged.score == min(honest.score, INJECTION_CAP)
+    assert rigged.feedback.summary.startswith(
+        INJECTION_NOTE
+    )  # the criteria alone would not explain the score
+    assert INJECTION_NOTE not in honest.feedback.summary

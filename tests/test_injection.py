@@ -16,7 +16,7 @@ from interviewer.grading.grader import key_points_of
 from interviewer.grading.guards import addresses_the_grader
 from interviewer.grading.llm import LLMGrader
 from interviewer.grading.offline import OfflineGrader
-from interviewer.grading.scoring import INJECTION_CAP
+from interviewer.grading.scoring import INJECTION_CAP, INJECTION_NOTE
 from interviewer.llm.chat_model import OpenAIChatModel
 from interviewer.models import GradeFlag, QuestionType, Reference
 from interviewer.text import sentence_spans
@@ -141,7 +141,9 @@ def test_no_attack_raises_a_weak_answer_by_more_than_one_point(bank, embedder, c
                 if after.score > before.score + 1:
                     failures.append((reference.entry_id, attack, before.score, after.score, after.flags))
                 if addresses_the_grader(attack) and (
-                    after.score > INJECTION_CAP or GradeFlag.INJECTION not in after.flags
+                    after.score > INJECTION_CAP
+                    or GradeFlag.INJECTION not in after.flags
+                    or INJECTION_NOTE not in after.feedback.summary
                 ):
                     uncapped.append((reference.entry_id, attack, after.score, after.flags))
 

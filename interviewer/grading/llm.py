@@ -40,6 +40,7 @@ from interviewer.grading.grader import Grader, TextSink, is_verbatim, key_points
 from interviewer.grading.guards import addresses_the_grader, copies_question
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.scoring import (
+    INJECTION_NOTE,
     STATUS_CREDIT,
     Signal,
     coverage_gate,
@@ -207,6 +208,7 @@ class LLMGrader(Grader):
             score = ceiling
         if GradeFlag.INJECTION in baseline.flags:
             flags.append(GradeFlag.INJECTION)
+            notes.insert(0, INJECTION_NOTE)
             score = with_injection_cap(score, flags)
         if found:
             flags.append(GradeFlag.MISCONCEPTION)

@@ -37,6 +37,7 @@ from interviewer.grading.exchanges import find_exchange
 from interviewer.grading.grader import Grader, TextSink, key_points_of, zero_grade
 from interviewer.grading.guards import addresses_the_grader, check_answer, copies_question
 from interviewer.grading.scoring import (
+    INJECTION_NOTE,
     Signal,
     coverage_gate,
     feedback,
@@ -192,7 +193,7 @@ class OfflineGrader(Grader):
             criteria=criteria,
             key_points=results,
             misconceptions=found,
-            feedback=feedback(results, reference, _summary(results, found)),
+            feedback=feedback(results, reference, _summary(results, found, GradeFlag.INJECTION in flags)),
             flags=flags,
             reference_id=reference.entry_id,
             reference_similarity=reference.similarity,
@@ -556,9 +557,11 @@ def _signals(
     }
 
 
-def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> str:
-    """What this answer did and the one thing most worth fixing: its wrong claims first (listed, with their
-    corrections, beside the summary), then the weightiest key point it left out."""
+def _summary(
+    results: list[KeyPointResult], found: list[MisconceptionFound], to_the_grader: bool = False
+) -> str:
+    """What this answer did and the one thing most worth fixing: text addressed to the grader first, then its
+    wrong claims (listed, with their corrections, beside the summary), then the weightiest key point it left out."""
     covered = sum(r.status == "covered" for r in results)
     missing = sorted((r for r in results if r.status != "covered"), key=lambda r: -r.weight)
     total = _count(len(results), "key point")
@@ -573,6 +576,8 @@ def _summary(results: list[KeyPointResult], found: list[MisconceptionFound]) -> 
     if found:
         claims = "One claim is wrong" if len(found) == 1 else f"{len(found)} claims are wrong"
         summary = f"{claims}: see below for what you said and the correction. {summary}"
+    if to_the_grader:
+        summary = f"{INJECTION_NOTE} {summary}"
     return summary
 
 

@@ -106,6 +106,13 @@ def with_wrong_claims(score: float, errors: int) -> float:
     return round(max(0.0, min(score - ERROR_DEDUCTION * errors, error_cap(errors))), 1)
 
 
+INJECTION_NOTE = (
+    f"Part of your answer was addressed to the grader, so it earned nothing and holds the score to at most "
+    f"{INJECTION_CAP:g}/10."
+)
+"""Said on the grade's summary when `INJECTION_CAP` applies: the criteria alone do not explain the score."""
+
+
 def with_injection_cap(score: float, flags: list[GradeFlag]) -> float:
     """The score, held to `INJECTION_CAP` when the answer addresses the grader."""
     return min(score, INJECTION_CAP) if GradeFlag.INJECTION in flags else score
