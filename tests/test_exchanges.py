@@ -146,6 +146,9 @@ def test_an_exchange_made_one_concept_per_sentence_is_caught() -> None:
     ]
     swap = find_exchange(GLOVE, crossed, pairs={("glove", "word2vec")})
     assert swap is not None and swap.clause in crossed
+    assert swap.correction(GLOVE).startswith(
+        "You have GloVe and word2vec the wrong way round"
+    )  # as the point writes them
     right = [
         s.replace("GloVe", "W2V").replace("word2vec", "GloVe").replace("W2V", "word2vec") for s in crossed
     ]

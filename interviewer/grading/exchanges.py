@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from interviewer.grading.swaps import DIRECTIONS, Swap, pairs_named
+from interviewer.grading.swaps import DIRECTIONS, Swap, as_written, pairs_named
 from interviewer.models import KeyPoint
 from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
 
@@ -97,14 +97,14 @@ def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str,
         if not (own[a] and own[b]):
             crossed = _crossed_directions(point, sentences, (a, b))
             if crossed is not None:
-                return Swap(crossed, b, a, "exchanged")
+                return Swap(crossed, as_written(b, point), as_written(a, point), "exchanged")
             continue
         readings = [(s, _crossed(_bindings(s, (a, b)), own, a, b)) for s in sentences]
         if any(crossed is False for _, crossed in readings):
             continue
         crossed = next((s for s, c in readings if c), None) or _crossed_across(sentences, own, (a, b))
         if crossed is not None:
-            return Swap(crossed, b, a, "exchanged")
+            return Swap(crossed, as_written(b, point), as_written(a, point), "exchanged")
     return None
 
 

@@ -199,7 +199,8 @@ def both_named(text: str) -> set[str]:
     return {stem(w) for pair in pairs_named(text) for t in pair for w in tokens(t)}
 
 
-def _as_written(term: str, text: str) -> str:
+def as_written(term: str, text: str) -> str:
+    """`term` as `text` writes it ("GloVe" for "glove"), for quoting it back."""
     found = _find(term, text)
     return found.group(0) if found else term
 
@@ -258,13 +259,13 @@ def _flips(
             if meant not in in_point or said not in in_clause or meant in in_clause:
                 continue
             if said not in in_point:
-                flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point)))
+                flips.append(Swap(clause, as_written(said, clause), as_written(meant, point)))
                 continue
             # A point naming both ("reduces variance and leaves bias unchanged"): the other concept under the
             # word that governs this one ("reduces the bias").
             verb = _governor(meant, point)
             if verb is not None and verb != _governor(said, point) and _governor(said, clause) == verb:
-                flips.append(Swap(clause, _as_written(said, clause), _as_written(meant, point), "governed"))
+                flips.append(Swap(clause, as_written(said, clause), as_written(meant, point), "governed"))
     point_words, clause_words = _words(point), _words(clause)
     about = words | _concept_stems(point)  # a direction may bear on a paired concept ("reduces overfitting")
     for up, down in DIRECTIONS:
