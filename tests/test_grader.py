@@ -507,3 +507,36 @@ def test_an_answer_that_addresses_the_grader_scores_at_most_the_cap(bank, grader
         INJECTION_NOTE
     )  # the criteria alone would not explain the score
     assert INJECTION_NOTE not in honest.feedback.summary
+
+
+MLE_EXCELLENT = (
+    "It's the default recipe for fitting parameters once you've committed to a model family. The MLE is the value "
+    "that makes the likelihood of the observed data largest. With independent observations it's a product, so I "
+    "maximise the log, a sum. Many models have no closed form: logistic regression is fitted numerically, and "
+    "maximising its log-likelihood is minimising cross-entropy, just as least squares is the MLE under Gaussian noise."
+)
+SVM_SMALLEST = (
+    "An SVM is a linear classifier that picks the separating hyperplane with the smallest margin to the nearest points "
+    "of each class. Only the support vectors, the points on or inside the margin, decide where the boundary goes. The "
+    "soft-margin version minimises hinge loss plus a penalty on the weights, and C sets the trade-off between a wide "
+    "margin and training errors."
+)
+
+
+def test_a_lone_reversal_read_from_one_word_is_a_doubt_unless_a_bank_contrast_backs_it(bank, grader) -> None:
+    """From the fresh-h dev answers, written blind: "Many models have no closed form" was quoted as the least-squares
+    point negated, and the excellent answer scored 3.5. A reversal read from one negation or direction word, alone in
+    its answer, is now a doubt; the issue's "the hyperplane with the smallest margin" is still a wrong claim, since
+    the bank lists it as the point's wrong version."""
+    entry = bank.get("maximum-likelihood-estimation")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    graded = grader.grade(reference, MLE_EXCELLENT, rubric)
+    assert not [m for m in graded.misconceptions if "no closed form" in m.evidence]
+    assert [k for k in graded.key_points if k.doubt and "no closed form" in k.doubt]
+    assert GradeFlag.UNSURE in graded.flags
+
+    entry = bank.get("how-support-vector-machines-work")
+    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    caught = grader.grade(reference, SVM_SMALLEST, rubric)
+    assert [m for m in caught.misconceptions if "smallest margin" in m.evidence]
+    assert caught.score <= 3

@@ -20,7 +20,7 @@ Figures for each design choice, measured on human-graded data, are in docs/grade
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +49,7 @@ from interviewer.grading.scoring import (
     with_injection_cap,
     with_wrong_claims,
 )
-from interviewer.grading.swaps import find_swap
+from interviewer.grading.swaps import Swap, find_swap
 from interviewer.models import (
     Grade,
     GradeFlag,
@@ -168,7 +168,9 @@ class OfflineGrader(Grader):
             own = [s.text for s in sentence_spans(reference.reference_answer)]
             asked = question_stems(reference.question)
             texts = [spans[i].text for i in creditable]
-            found += _swapped_points(points, texts, own, asked, results, credits, self.exchange_pairs)
+            found += _swapped_points(
+                points, texts, own, asked, results, credits, self.exchange_pairs, self._nearer_a_contrast
+            )
         clauses = [c for i in creditable for c in split_clauses(spans[i].text)]
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
@@ -306,6 +308,14 @@ class OfflineGrader(Grader):
                 )
             )
         return found, blocked
+
+    def _nearer_a_contrast(self, point: KeyPoint, clause: str) -> bool:
+        """Whether `clause` is at least as near one of the point's contrasts as the point itself (sentence vectors):
+        the bank's own wrong version of the point backs a reversal read from one word."""
+        if not point.contrasts:
+            return False
+        vectors = self.embedder.embed([clause, point.text, *point.contrasts])
+        return float((vectors[2:] @ vectors[0]).max()) >= float(vectors[1] @ vectors[0])
 
     def _nearer_its_correction(self, span: str, misconception: Misconception) -> bool:
         """Whether `span` is nearer the misconception's correction than the misconception, as a sentence vector or by
@@ -446,15 +456,9 @@ class OfflineGrader(Grader):
                         text=match.contrast, correction=f"In fact: {point.text}", evidence=match.clause
                     )
                 )
-            else:
+            elif results[i].doubt is None:  # a point already in doubt (a lone reversal) keeps its half credit
                 credits[i] *= contrasts.DOUBT_CREDIT
-                quoted = match.clause.rstrip(" .")
-                results[i] = results[i].model_copy(
-                    update={
-                        "confidence": contrasts.DOUBT_CONFIDENCE,
-                        "doubt": f"“{quoted}” may say the opposite of this point: check it against the reference.",
-                    }
-                )
+                results[i] = _in_doubt(results[i], match.clause)
         return wrong
 
     def _trusted_contrasts(self, reference: Reference, index: int, point_vectors: np.ndarray) -> list[int]:
@@ -585,6 +589,14 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+# Reversals read from a negation or a direction word alone ("no", "not", "less", "smallest"), where the answer has
+# only one and its clause is no nearer any of the bank's wrong versions of the point than the point itself: the
+# point is put in doubt, not reported as a wrong claim. On answers written blind to the grader such a
+# lone reversal was right about two times in three (docs/grader-notes.md, "Issue 11, fifteenth session"); two or
+# more in one answer are reported, as before.
+DOUBTED_KINDS = frozenset({"negation", "direction"})
+
+
 def _swapped_points(
     points: list[KeyPoint],
     texts: list[str],
@@ -593,12 +605,14 @@ def _swapped_points(
     results: list[KeyPointResult],
     credits: list[float],
     pairs: Collection[tuple[str, str]] = (),
+    said_as_contrast: Callable[[KeyPoint, str], bool] = lambda point, clause: False,
 ) -> list[MisconceptionFound]:
     """Key points the answer states backwards (`swaps`, and `exchanges` with the bank's `pairs`): no credit, and
-    each reported as a wrong claim with its correction. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
+    each reported as a wrong claim with its correction; a lone reversal of a `DOUBTED_KINDS` kind is only put in
+    doubt, unless its clause is `said_as_contrast` too. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
     cannot read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
     and `credits` in place."""
-    wrong: list[MisconceptionFound] = []
+    found: list[tuple[int, Swap]] = []
     for i, point in enumerate(points):
         if results[i].status == "missing":
             continue
@@ -613,16 +627,36 @@ def _swapped_points(
             swap = find_exchange(point.text, texts, pairs)
             if swap is not None and find_exchange(point.text, reference, pairs):
                 swap = None
-        if swap is None:
-            continue
-        if any(w.evidence == swap.clause for w in wrong):  # one clause is one wrong claim
+        if swap is not None and all(
+            swap.clause != s.clause for _, s in found
+        ):  # one clause is one wrong claim
+            found.append((i, swap))
+    lone = [i for i, swap in found if swap.kind in DOUBTED_KINDS]
+    wrong: list[MisconceptionFound] = []
+    for i, swap in found:
+        if lone == [i] and not said_as_contrast(points[i], swap.clause):
+            credits[i] *= contrasts.DOUBT_CREDIT
+            results[i] = _in_doubt(results[i], swap.clause)
             continue
         credits[i] = 0.0
         results[i] = results[i].model_copy(update={"status": "missing", "evidence": None})
         wrong.append(
-            MisconceptionFound(text=point.text, correction=swap.correction(point.text), evidence=swap.clause)
+            MisconceptionFound(
+                text=points[i].text, correction=swap.correction(points[i].text), evidence=swap.clause
+            )
         )
     return wrong
+
+
+def _in_doubt(result: KeyPointResult, clause: str) -> KeyPointResult:
+    """`result`, marked as one the grader is unsure of because of `clause`: the card asks the candidate to check it."""
+    quoted = clause.rstrip(" .")
+    return result.model_copy(
+        update={
+            "confidence": contrasts.DOUBT_CONFIDENCE,
+            "doubt": f"“{quoted}” may say the opposite of this point: check it against the reference.",
+        }
+    )
 
 
 # A misconception is stated by words when one span holds at least MISCONCEPTION_RECALL of its words (question
