@@ -10,7 +10,15 @@ from interviewer.grading.grader import is_verbatim, key_points_of
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.scoring import INJECTION_CAP, INJECTION_NOTE
 from interviewer.interview.session import Session
-from interviewer.models import GradeFlag, KeyPoint, KeyPointResult, Misconception, QuestionType, Reference
+from interviewer.models import (
+    GradeFlag,
+    KeyPoint,
+    KeyPointResult,
+    Misconception,
+    QuestionType,
+    Reference,
+    Rubric,
+)
 
 BIAS_VARIANCE = Reference(
     question="Explain the bias-variance trade-off.",
@@ -96,6 +104,12 @@ ANSWERS = {
 }
 
 
+def of_entry(bank, entry_id: str) -> tuple[Reference, Rubric]:
+    """A bank entry's reference and rubric, as the page grades it."""
+    entry = bank.get(entry_id)
+    return Reference.from_entry(entry), bank.rubric_for(entry.type)
+
+
 @pytest.fixture(scope="module")
 def grader(embedder) -> OfflineGrader:
     return OfflineGrader(embedder)
@@ -116,8 +130,7 @@ def test_full_beats_partial_beats_wrong_beats_empty(name: str, grader, concept_r
 
 
 def test_ordering_on_a_shipped_entry(bank, grader) -> None:
-    entry = bank.get("precision-vs-recall")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "precision-vs-recall")
     full = (
         "Precision is the fraction of predicted positives that are actually positive, TP/(TP+FP). Recall is the "
         "fraction of actual positives that the model catches, TP/(TP+FN). Raising the threshold usually increases "
@@ -131,8 +144,7 @@ def test_ordering_on_a_shipped_entry(bank, grader) -> None:
 
 
 def test_a_partial_answer_is_told_why_its_accuracy_is_counted_in_part(bank, grader) -> None:
-    entry = bank.get("precision-vs-recall")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "precision-vs-recall")
     partial = "Precision is how many of the things we predicted positive are really positive."
     grade = grader.grade(reference, partial, rubric)
     correctness = next(c for c in grade.criteria if c.id == "correctness")
@@ -250,8 +262,7 @@ def test_a_misconception_said_with_a_pronoun_is_found_by_its_words(bank, grader)
 def test_a_sentence_that_denies_a_misconception_is_not_taken_for_it(bank, grader) -> None:
     """It shares the misconception's words, negated: "needs no validation set" against "needs a separate
     validation set"."""
-    entry = bank.get("decision-tree-pruning")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "decision-tree-pruning")
     wrong = "C4.5's pessimistic pruning needs a separate validation set to estimate each subtree's error."
     assert wrong in [m.text for m in reference.misconceptions]
     start = "Post-pruning grows the full tree, then cuts it back from the leaves up. "
@@ -267,8 +278,7 @@ def test_a_sentence_that_denies_a_misconception_is_not_taken_for_it(bank, grader
 def test_a_sentence_that_says_a_misconceptions_correction_is_not_taken_for_it(bank, grader) -> None:
     """Found in the fresh dev answers: a right sentence shares the misconception's subject and words ("the false
     positive rate … 5 …"), but says what its correction says."""
-    entry = bank.get("peeking-and-sequential-testing")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "peeking-and-sequential-testing")
     wrong = (
         "Checking a test every day for a month only raises the false positive rate from 5 to about 6 percent."
     )
@@ -405,8 +415,7 @@ def test_an_exchange_is_caught_on_a_point_whose_reference_only_the_word_check_mi
     """The word check reads knn-vs-kmeans's reference as stating the "k is the number of neighbours / clusters"
     point backwards, so it stands aside on that point; the exchange check reads the reference right, so it still
     reads the answer."""
-    entry = bank.get("knn-vs-kmeans")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "knn-vs-kmeans")
     crossed = (
         "k-means is a supervised classifier where k is the number of neighbours that vote on the label, while kNN "
         "is a clustering method where k is the number of clusters."
@@ -433,8 +442,7 @@ BAYES_START = (
 def test_a_misconception_said_with_its_two_concepts_exchanged_is_the_right_claim(bank, grader) -> None:
     """Found in the fresh-f dev answers: an excellent answer's "L2 is a Gaussian prior and L1 a Laplace prior" was
     quoted as the misconception that gives each the other's prior."""
-    entry = bank.get("bayes-theorem-in-ml")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "bayes-theorem-in-ml")
     wrong = "L2 regularisation corresponds to a Laplace prior on the weights, and L1 regularisation to a Gaussian prior."
     assert wrong in [m.text for m in reference.misconceptions]
     right = "MAP estimation adds a log-prior to the log-likelihood, so L2 regularisation is a Gaussian prior on the "
@@ -448,8 +456,7 @@ def test_an_example_opening_does_not_hide_a_wrong_claim(bank, grader) -> None:
     """An opening "For example, …" leads into claims as often as into set-ups, so the sentence is read like any
     other: an answer cannot escape the checks by opening every sentence that way (a rule tried in the fourteenth
     session let it)."""
-    entry = bank.get("l1-vs-l2-regularization")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "l1-vs-l2-regularization")
     answer = (
         "Both add a penalty on the weights to the loss. For example, L1 regularisation adds the sum of squared "
         "weights and gives dense models, while L2 adds the sum of absolute values and drives many weights to "
@@ -463,8 +470,7 @@ def test_an_example_opening_does_not_hide_a_wrong_claim(bank, grader) -> None:
 def test_the_pairs_the_banks_contrasts_exchange_catch_an_exchange_anywhere_in_the_bank(bank, grader) -> None:
     """From the fresh-i dev answers, written blind: a swapped AUC answer scored 9.5. "positive"/"negative" is no
     built-in pair, but the evaluation-metrics entry's contrasts exchange the two, so the bank names it."""
-    entry = bank.get("numpy-auc-from-ranks")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "numpy-auc-from-ranks")
     reads_pairs = OfflineGrader(
         grader.embedder, exchange_pairs=contrast_pairs(p for e in bank.entries.values() for p in e.key_points)
     )
@@ -490,8 +496,7 @@ def test_the_pairs_the_banks_contrasts_exchange_catch_an_exchange_anywhere_in_th
 def test_an_answer_that_addresses_the_grader_scores_at_most_the_cap(bank, grader) -> None:
     """From the fresh-h dev answers, written blind: one right sentence and a note telling the grader to record
     10/10 scored 3.3, over the 3 its writer set as the most it deserves."""
-    entry = bank.get("what-is-classifier-calibration")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "what-is-classifier-calibration")
     right = (
         "Calibrated means the predicted probabilities match how often things actually happen, so cases scored 0.8 "
         "turn out positive about 80% of the time. A reliability diagram plots the mean predicted probability "
@@ -535,8 +540,7 @@ def test_a_lone_reversal_read_from_one_word_is_a_doubt_unless_a_bank_contrast_ba
     assert [k for k in graded.key_points if k.doubt and "no closed form" in k.doubt]
     assert GradeFlag.UNSURE in graded.flags
 
-    entry = bank.get("how-support-vector-machines-work")
-    reference, rubric = Reference.from_entry(entry), bank.rubric_for(entry.type)
+    reference, rubric = of_entry(bank, "how-support-vector-machines-work")
     caught = grader.grade(reference, SVM_SMALLEST, rubric)
     assert [m for m in caught.misconceptions if "smallest margin" in m.evidence]
     assert caught.score <= 3
