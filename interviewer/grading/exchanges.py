@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from interviewer.grading.swaps import DIRECTIONS, Swap, as_written, pairs_named
+from interviewer.grading.swaps import DIRECTIONS, Swap, as_written, names, pairs_named
 from interviewer.models import KeyPoint
 from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
 
@@ -90,7 +90,7 @@ def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str,
     directions (`_signs`), unless another sentence binds them the right way round. `pairs` are read beside
     `swaps.PAIRED_CONCEPTS`: the bank's own (`contrast_pairs`)."""
     named = pairs_named(point)
-    named += [p for p in pairs if p not in named and all(_named(term, point) for term in p)]
+    named += [p for p in pairs if p not in named and all(names(point, term) for term in p)]
     for a, b in named:
         bound = _bindings(point, (a, b))
         own = {a: bound[a] - bound[b], b: bound[b] - bound[a]}
@@ -121,7 +121,7 @@ def _crossed_across(sentences: list[str], own: dict[str, set[str]], pair: tuple[
     a, b = pair
     about: list[tuple[str, str, set[str]]] = []
     for sentence in sentences:
-        named = [term for term in pair if _named(term, sentence)]
+        named = [term for term in pair if names(sentence, term)]
         if len(named) == 1 and tokens(named[0])[0] in tokens(sentence)[:LEAD_TOKENS]:
             about.append((sentence, named[0], _bindings(sentence, pair)[named[0]]))
     pooled: dict[str, set[str]] = {a: set(), b: set()}
@@ -130,10 +130,6 @@ def _crossed_across(sentences: list[str], own: dict[str, set[str]], pair: tuple[
     if not _crossed(pooled, own, a, b):
         return None
     return max(about, key=lambda s: len(s[2] & own[b if s[1] == a else a]))[0]
-
-
-def _named(term: str, text: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.IGNORECASE) is not None
 
 
 MAX_TERM_WORDS = 3  # the longest phrase `exchanged_terms` looks for on either side of an exchange

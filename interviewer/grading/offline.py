@@ -591,9 +591,9 @@ def _count(n: int, noun: str) -> str:
 
 # Reversals read from a negation or a direction word alone ("no", "not", "less", "smallest"), where the answer has
 # only one and its clause is no nearer any of the bank's wrong versions of the point than the point itself: the
-# point is put in doubt, not reported as a wrong claim. On answers written blind to the grader such a
-# lone reversal was right about two times in three (docs/grader-notes.md, "Issue 11, fifteenth session"); two or
-# more in one answer are reported, as before.
+# point is put in doubt, not reported as a wrong claim. On answers written blind to the grader such reversals were
+# right about two times in three (docs/grader-notes.md, "Issue 11, fifteenth session"); two or more in one answer
+# are reported, as before.
 DOUBTED_KINDS = frozenset({"negation", "direction"})
 
 
@@ -609,9 +609,9 @@ def _swapped_points(
 ) -> list[MisconceptionFound]:
     """Key points the answer states backwards (`swaps`, and `exchanges` with the bank's `pairs`): no credit, and
     each reported as a wrong claim with its correction; a lone reversal of a `DOUBTED_KINDS` kind is only put in
-    doubt, unless its clause is `said_as_contrast` too. A point whose own `reference` sentences a check reads as backwards is not checked by that check: it
-    cannot read that point (31 of the bank's key points before this rule, docs/grader-notes.md). Updates `results`
-    and `credits` in place."""
+    doubt, unless its clause is `said_as_contrast` too. A point whose own `reference` sentences a check reads as
+    backwards is not checked by that check: it cannot read that point (31 of the bank's key points before this
+    rule, docs/grader-notes.md). Updates `results` and `credits` in place."""
     found: list[tuple[int, Swap]] = []
     for i, point in enumerate(points):
         if results[i].status == "missing":
@@ -627,9 +627,8 @@ def _swapped_points(
             swap = find_exchange(point.text, texts, pairs)
             if swap is not None and find_exchange(point.text, reference, pairs):
                 swap = None
-        if swap is not None and all(
-            swap.clause != s.clause for _, s in found
-        ):  # one clause is one wrong claim
+        # One clause is one wrong claim.
+        if swap is not None and all(swap.clause != s.clause for _, s in found):
             found.append((i, swap))
     lone = [i for i, swap in found if swap.kind in DOUBTED_KINDS]
     wrong: list[MisconceptionFound] = []

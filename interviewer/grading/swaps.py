@@ -199,6 +199,11 @@ def both_named(text: str) -> set[str]:
     return {stem(w) for pair in pairs_named(text) for t in pair for w in tokens(t)}
 
 
+def names(text: str, term: str) -> bool:
+    """Whether `text` names `term` as a whole word or phrase, in any case."""
+    return _find(term, text) is not None
+
+
 def as_written(term: str, text: str) -> str:
     """`term` as `text` writes it ("GloVe" for "glove"), for quoting it back."""
     found = _find(term, text)
