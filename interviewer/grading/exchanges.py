@@ -99,10 +99,12 @@ def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str,
             if crossed is not None:
                 return Swap(crossed, as_written(b, point), as_written(a, point), "exchanged")
             continue
-        readings = [(s, _crossed(_bindings(s, (a, b)), own, a, b)) for s in sentences]
-        if any(crossed is False for _, crossed in readings):
+        bindings = [_bindings(s, (a, b)) for s in sentences]
+        readings = [_crossed(bound_s, own, a, b) for bound_s in bindings]
+        if any(reading is False for reading in readings):
             continue
-        crossed = next((s for s, c in readings if c), None) or _crossed_across(sentences, own, (a, b))
+        crossed = next((s for s, reading in zip(sentences, readings, strict=True) if reading), None)
+        crossed = crossed or _crossed_across(sentences, bindings, own, (a, b))
         if crossed is not None:
             return Swap(crossed, as_written(b, point), as_written(a, point), "exchanged")
     return None
@@ -111,19 +113,22 @@ def find_exchange(point: str, sentences: list[str], pairs: Collection[tuple[str,
 LEAD_TOKENS = 4  # a sentence is about a concept it names within its first LEAD_TOKENS tokens
 
 
-def _crossed_across(sentences: list[str], own: dict[str, set[str]], pair: tuple[str, str]) -> str | None:
+def _crossed_across(
+    sentences: list[str], bindings: list[dict[str, set[str]]], own: dict[str, set[str]], pair: tuple[str, str]
+) -> str | None:
     """The sentence of an exchange made one concept per sentence ("GloVe is the prediction-based one …" and
     "word2vec is the count-based one …"): the sentences that open on one concept of `pair`, and name only that
-    one, bind it all their words, and together they give each concept the other's words (`_crossed`). A
+    one, bind it all their words (`bindings`, one per sentence), and together they give each concept the other's
+    words (`_crossed`). A
     sentence that names its concept later ("Unlike word2vec's local objective, it fits the counts") or names both
     is not read: which concept its words describe is not clear from where they stand. The sentence quoted is the
     one that gives its concept most of the other's words."""
     a, b = pair
     about: list[tuple[str, str, set[str]]] = []
-    for sentence in sentences:
+    for sentence, bound in zip(sentences, bindings, strict=True):
         named = [term for term in pair if names(sentence, term)]
         if len(named) == 1 and tokens(named[0])[0] in tokens(sentence)[:LEAD_TOKENS]:
-            about.append((sentence, named[0], _bindings(sentence, pair)[named[0]]))
+            about.append((sentence, named[0], bound[named[0]]))
     pooled: dict[str, set[str]] = {a: set(), b: set()}
     for _, term, words in about:
         pooled[term] |= words
