@@ -14,7 +14,9 @@ from interviewer.models import KeyPoint
 POINT = KeyPoint(
     text="Bagging mainly reduces variance.",
     weight=1,
-    contrasts=["Bagging mainly reduces bias.", "Bagging increases variance."],
+    # Not "Bagging mainly reduces bias.": a clause with the one word that puts a contrast in its point's place is
+    # contradicted on wording alone (`test_a_contrast_that_puts_one_concept_in_anothers_place_…`).
+    contrasts=["Bagging mainly lowers bias.", "Bagging increases variance."],
 )
 CLAUSES = ["Bagging is mostly a way to cut bias", "Trees are easy to read"]
 
@@ -174,3 +176,34 @@ def test_a_clause_is_read_against_every_contrast_not_only_the_nearest() -> None:
     assert float(clause_vector @ contrast_vectors[0]) > float(clause_vector @ contrast_vectors[1])
     found = contrasts.judge(0, point, [clause], points, clause_vector[None, :], contrast_vectors)
     assert found == contrasts.ContrastMatch(clause, point.contrasts[1], contradicts=True)
+
+
+def test_a_contrast_that_puts_one_concept_in_anothers_place_needs_only_that_word() -> None:
+    """From the fresh-n dev answers, written blind: "An array … is a set of elements connected by pointers, so
+    reaching index i means following the chain" against the contrast "An array stores nodes connected by pointers
+    …". The contrast differs from its point by one word, so the three words asked of other contrasts cannot be
+    found; having that word, and not the point's, is all the wording there is."""
+    point = KeyPoint(
+        text="A linked list stores nodes connected by pointers, so reaching the i-th element takes O(n).",
+        contrasts=["An array stores nodes connected by pointers, so reaching the i-th element takes O(n)."],
+    )
+    points = np.vstack([unit(1, 0, 0), unit(0, 0, 1)])
+    contrast_vectors = unit(1, 1, 0)[None, :]
+    clause_vector = unit(0.6, 1, 0.2)[None, :]
+    says = (
+        "An array is a set of elements connected by pointers, so reaching index i means following the chain"
+    )
+    also_names = "An array, like a linked list, is a set of elements connected by pointers"
+    found = contrasts.judge(0, point, [says], points, clause_vector, contrast_vectors)
+    assert found == contrasts.ContrastMatch(says, point.contrasts[0], contradicts=True)
+    found = contrasts.judge(0, point, [also_names], points, clause_vector, contrast_vectors)
+    assert found is None or not found.contradicts
+
+
+def test_a_substitution_is_one_run_of_words_put_in_anothers_place() -> None:
+    linked = "A linked list stores nodes connected by pointers, so reaching the i-th element takes O(n)."
+    assert contrasts._substitutes(linked.replace("A linked list", "An array"), linked)
+    assert not contrasts._substitutes(
+        "Reaching the i-th element of a linked list takes O(1), as in an array.", linked
+    )
+    assert not contrasts._substitutes(linked, linked)

