@@ -106,13 +106,11 @@ def _wording(clause: str, wrong: str, right: str) -> int:
 
 def contradicts(clause: str, wrong: str, right: str, to_wrong: float, to_right: float) -> bool:
     """Whether `clause` says the `wrong` claim rather than the `right` one, given its cosines to both."""
+    if to_wrong < CONTRADICTS_FLOOR or to_wrong - to_right < CONTRADICTS_MARGIN:
+        return False
     apart = content_stems(wrong) - content_stems(right)
     needed = len(apart) if apart and _substitutes(wrong, right) else CONTRADICTS_WORDS
-    return (
-        to_wrong >= CONTRADICTS_FLOOR
-        and to_wrong - to_right >= CONTRADICTS_MARGIN
-        and _wording(clause, wrong, right) >= min(CONTRADICTS_WORDS, needed)
-    )
+    return _wording(clause, wrong, right) >= min(CONTRADICTS_WORDS, needed)
 
 
 ARTICLES = frozenset({"a", "an", "the"})
