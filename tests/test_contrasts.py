@@ -202,8 +202,14 @@ def test_a_contrast_that_puts_one_concept_in_anothers_place_needs_only_that_word
 
 def test_a_substitution_is_one_run_of_words_put_in_anothers_place() -> None:
     linked = "A linked list stores nodes connected by pointers, so reaching the i-th element takes O(n)."
-    assert contrasts._substitutes(linked.replace("A linked list", "An array"), linked)
-    assert not contrasts._substitutes(
-        "Reaching the i-th element of a linked list takes O(1), as in an array.", linked
+    assert contrasts.substitution(linked.replace("A linked list", "An array"), linked) == (
+        "linked list",
+        "array",
     )
-    assert not contrasts._substitutes(linked, linked)
+    assert (
+        contrasts.substitution(
+            "Reaching the i-th element of a linked list takes O(1), as in an array.", linked
+        )
+        is None
+    )
+    assert contrasts.substitution(linked, linked) is None

@@ -291,6 +291,24 @@ def test_a_sentence_that_says_a_misconceptions_correction_is_not_taken_for_it(ba
     assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
 
 
+def test_a_sentence_about_the_concept_a_contrast_puts_in_the_points_place_is_no_evidence_for_it(
+    bank, grader
+) -> None:
+    """Graded as a candidate: a swapped answer had "A linked list keeps everything in one contiguous block" marked as
+    covering "An array stores elements contiguously", whose contrast puts "a linked list" in the array's place."""
+    reference, rubric = of_entry(bank, "linked-list-vs-array")
+    point = "An array stores elements contiguously, which gives O(1) access by index."
+    swapped = "A linked list keeps everything in one contiguous block of memory, so indexing is O(1)."
+    right = "An array keeps everything in one contiguous block of memory, so indexing is O(1)."
+    start = "They differ mainly in how they sit in memory. "
+
+    def evidence(answer: str) -> str | None:
+        return next(r.evidence for r in grader.grade(reference, answer, rubric).key_points if r.text == point)
+
+    assert evidence(start + right) == right
+    assert evidence(start + swapped) != swapped
+
+
 def test_a_doubt_the_pair_model_reads_as_a_contrast_is_quoted_as_a_wrong_claim(bank, grader) -> None:
     """The vectors only doubt "the same training data as the SVM" against "fitted on held-out data"; the pair
     model, asked about that one clause, reads it as the contrast, and the answer loses the point and is told."""

@@ -43,9 +43,10 @@ CONTRADICTS_FLOOR = 0.45
 CONTRADICTS_MARGIN = 0.10
 CONTRADICTS_WORDS = 3
 # ... or all of them, where the contrast is its point with one run of at most SUBSTITUTED_WORDS words put in another's
-# place ("An array stores nodes connected by pointers …" for "A linked list stores …"): such a contrast has too few
-# words of its own to reach CONTRADICTS_WORDS. Chosen on evals/ dev (docs/grader-notes.md, sixteenth session):
-# lowering the bar for every contrast with few words of its own quoted right answers (rho 0.611 -> 0.605).
+# place (`substitution`: "An array stores nodes connected by pointers …" for "A linked list stores …"): such a
+# contrast has too few words of its own to reach CONTRADICTS_WORDS. Chosen on evals/ dev (docs/grader-notes.md,
+# sixteenth session): lowering the bar for every contrast with few words of its own quoted right answers (rho
+# 0.611 -> 0.605).
 SUBSTITUTED_WORDS = 3
 # In doubt: similarity to the contrast at least DOUBT_FLOOR, DOUBT_MARGIN above the point's and DOUBT_OTHERS
 # above every other key point's, with at least one more of the contrast's own words than of the point's.
@@ -109,16 +110,17 @@ def contradicts(clause: str, wrong: str, right: str, to_wrong: float, to_right: 
     if to_wrong < CONTRADICTS_FLOOR or to_wrong - to_right < CONTRADICTS_MARGIN:
         return False
     apart = content_stems(wrong) - content_stems(right)
-    needed = len(apart) if apart and _substitutes(wrong, right) else CONTRADICTS_WORDS
+    needed = len(apart) if apart and substitution(wrong, right) else CONTRADICTS_WORDS
     return _wording(clause, wrong, right) >= min(CONTRADICTS_WORDS, needed)
 
 
 ARTICLES = frozenset({"a", "an", "the"})
 
 
-def _substitutes(wrong: str, right: str) -> bool:
-    """Whether `wrong` is `right` with one run of at most `SUBSTITUTED_WORDS` words put in another's place, articles
-    aside."""
+def substitution(wrong: str, right: str) -> tuple[str, str] | None:
+    """The words `wrong` puts in place of `right`'s, as (right's, wrong's), where `wrong` is `right` with one run of
+    at most `SUBSTITUTED_WORDS` words put in another's place, articles aside ("An array stores nodes …" for "A linked
+    list stores nodes …" gives ("linked list", "array")); else None."""
     w = [t for t in tokens(wrong) if t not in ARTICLES]
     r = [t for t in tokens(right) if t not in ARTICLES]
     start = 0
@@ -127,7 +129,10 @@ def _substitutes(wrong: str, right: str) -> bool:
     end = 0
     while end < min(len(w), len(r)) - start and w[-1 - end] == r[-1 - end]:
         end += 1
-    return 0 < len(w) - start - end <= SUBSTITUTED_WORDS and 0 < len(r) - start - end <= SUBSTITUTED_WORDS
+    put, was = w[start : len(w) - end], r[start : len(r) - end]
+    if not (0 < len(put) <= SUBSTITUTED_WORDS and 0 < len(was) <= SUBSTITUTED_WORDS):
+        return None
+    return " ".join(was), " ".join(put)
 
 
 def judge(

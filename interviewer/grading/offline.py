@@ -175,6 +175,7 @@ class OfflineGrader(Grader):
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
         self._uncredit_wrong_claims(reference, points, spans, creditable, vectors, found, results, credits)
+        self._uncredit_substitutions(reference, points, spans, creditable, vectors, results, credits)
         if any(r.doubt for r in results):
             flags.append(GradeFlag.UNSURE)
         coverage = weighted_coverage(points, credits)
@@ -407,6 +408,36 @@ class OfflineGrader(Grader):
         again, again_credits = self._key_points(reference, points, spans, rest, vectors)
         for k in served:
             results[k], credits[k] = again[k], again_credits[k]
+
+    def _uncredit_substitutions(
+        self,
+        reference: Reference,
+        points: list[KeyPoint],
+        spans: list[Span],
+        creditable: list[int],
+        vectors: _Vectors,
+        results: list[KeyPointResult],
+        credits: list[float],
+    ) -> None:
+        """A sentence that names the concept one of a point's contrasts puts in the point's subject's place, and not
+        the point's own, is no evidence for that point ("A linked list keeps everything in one contiguous block"
+        for "An array stores elements contiguously", whose contrast is "A linked list stores elements
+        contiguously"): the point is matched again without it. Nothing is quoted, since the sentence may be right
+        about that other concept. Updates `results` and `credits` in place."""
+        for k, (point, result) in enumerate(zip(points, results, strict=True)):
+            if result.evidence is None or result.doubt is not None or credits[k] <= 0:
+                continue
+            said = content_stems(result.evidence)
+            for contrast in point.contrasts:
+                terms = contrasts.substitution(contrast, point.text)
+                if terms is None:
+                    continue
+                own, other = (content_stems(term) for term in terms)
+                if own and other and other <= said and not own <= said:
+                    rest = [i for i in creditable if spans[i].text != result.evidence]
+                    again, again_credits = self._key_points(reference, points, spans, rest, vectors)
+                    results[k], credits[k] = again[k], again_credits[k]
+                    break
 
     def _contrasted_points(
         self,
