@@ -175,7 +175,6 @@ class OfflineGrader(Grader):
         judged = {m.text for m in found}  # points already found stated backwards are not judged twice
         found += self._contrasted_points(reference, clauses, vectors.points, results, credits, judged)
         self._uncredit_wrong_claims(reference, points, spans, creditable, vectors, found, results, credits)
-        self._uncredit_substitutions(reference, points, spans, creditable, vectors, results, credits)
         if any(r.doubt for r in results):
             flags.append(GradeFlag.UNSURE)
         coverage = weighted_coverage(points, credits)
@@ -393,51 +392,24 @@ class OfflineGrader(Grader):
         credits: list[float],
     ) -> None:
         """A sentence quoted as a wrong claim is not evidence for any other key point ("the directions of least
-        variance" must not cover "the largest variance need not separate the classes"): the points it served
-        are matched again without it. Points already judged (stated backwards, contradicted or in doubt) keep
-        their result. Updates `results` and `credits` in place."""
+        variance" must not cover "the largest variance need not separate the classes"), nor is a sentence about
+        the concept one of a point's contrasts puts in its place evidence for that point (`_substituted`): the
+        points they served are matched again without them. Points already judged (stated backwards, contradicted
+        or in doubt) keep their result. Updates `results` and `credits` in place."""
         wrong = {i for i in creditable if any(m.evidence in spans[i].text for m in found)}
-        served = [
-            k
-            for k, r in enumerate(results)
-            if r.evidence in {spans[i].text for i in wrong} and r.doubt is None and credits[k] > 0
-        ]
-        if not served:
-            return
-        rest = [i for i in creditable if i not in wrong]
-        again, again_credits = self._key_points(reference, points, spans, rest, vectors)
-        for k in served:
-            results[k], credits[k] = again[k], again_credits[k]
-
-    def _uncredit_substitutions(
-        self,
-        reference: Reference,
-        points: list[KeyPoint],
-        spans: list[Span],
-        creditable: list[int],
-        vectors: _Vectors,
-        results: list[KeyPointResult],
-        credits: list[float],
-    ) -> None:
-        """A sentence that names the concept one of a point's contrasts puts in the point's subject's place, and not
-        the point's own, is no evidence for that point ("A linked list keeps everything in one contiguous block"
-        for "An array stores elements contiguously", whose contrast is "A linked list stores elements
-        contiguously"): the point is matched again without it. Nothing is quoted, since the sentence may be right
-        about that other concept. Updates `results` and `credits` in place."""
+        without: dict[int, set[int]] = {}  # key point -> the spans it is matched again without
         for k, (point, result) in enumerate(zip(points, results, strict=True)):
             if result.evidence is None or result.doubt is not None or credits[k] <= 0:
                 continue
-            said = content_stems(result.evidence)
-            for contrast in point.contrasts:
-                terms = contrasts.substitution(contrast, point.text)
-                if terms is None:
-                    continue
-                own, other = (content_stems(term) for term in terms)
-                if own and other and other <= said and not own <= said:
-                    rest = [i for i in creditable if spans[i].text != result.evidence]
-                    again, again_credits = self._key_points(reference, points, spans, rest, vectors)
-                    results[k], credits[k] = again[k], again_credits[k]
-                    break
+            if result.evidence in {spans[i].text for i in wrong}:
+                without[k] = wrong
+            elif _substituted(point, result.evidence):
+                without[k] = {i for i in creditable if spans[i].text == result.evidence}
+        for dropped in {frozenset(spans_out) for spans_out in without.values()}:
+            rest = [i for i in creditable if i not in dropped]
+            again, again_credits = self._key_points(reference, points, spans, rest, vectors)
+            for k in (k for k, spans_out in without.items() if spans_out == dropped):
+                results[k], credits[k] = again[k], again_credits[k]
 
     def _contrasted_points(
         self,
@@ -676,6 +648,21 @@ def _swapped_points(
             )
         )
     return wrong
+
+
+def _substituted(point: KeyPoint, evidence: str) -> bool:
+    """Whether `evidence` names the concept one of the point's contrasts puts in its place and not the point's own
+    ("A linked list keeps everything in one contiguous block" for "An array stores elements contiguously", whose
+    contrast is "A linked list stores elements contiguously"), by stems ("linked lists" for "linked list"). Such a
+    sentence is not quoted: it may be right about the other concept."""
+    said = content_stems(evidence)
+    for contrast in point.contrasts:
+        terms = contrasts.substitution(contrast, point.text)
+        if terms is not None:
+            own, other = (content_stems(term) for term in terms)
+            if own and other and other <= said and not own <= said:
+                return True
+    return False
 
 
 def _in_doubt(result: KeyPointResult, clause: str) -> KeyPointResult:
