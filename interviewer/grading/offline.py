@@ -397,11 +397,12 @@ class OfflineGrader(Grader):
         points they served are matched again without them. Points already judged (stated backwards, contradicted
         or in doubt) keep their result. Updates `results` and `credits` in place."""
         wrong = {i for i in creditable if any(m.evidence in spans[i].text for m in found)}
+        wrong_texts = {spans[i].text for i in wrong}
         without: dict[int, set[int]] = {}  # key point -> the spans it is matched again without
         for k, (point, result) in enumerate(zip(points, results, strict=True)):
             if result.evidence is None or result.doubt is not None or credits[k] <= 0:
                 continue
-            if result.evidence in {spans[i].text for i in wrong}:
+            if result.evidence in wrong_texts:
                 without[k] = wrong
             elif _substituted(point, result.evidence):
                 without[k] = {i for i in creditable if spans[i].text == result.evidence}
