@@ -119,10 +119,9 @@ def _crossed_across(
     """The sentence of an exchange made one concept per sentence ("GloVe is the prediction-based one …" and
     "word2vec is the count-based one …"): the sentences that open on one concept of `pair`, and name only that
     one, bind it all their words (`bindings`, one per sentence), and together they give each concept the other's
-    words (`_crossed`). A
-    sentence that names its concept later ("Unlike word2vec's local objective, it fits the counts") or names both
-    is not read: which concept its words describe is not clear from where they stand. The sentence quoted is the
-    one that gives its concept most of the other's words."""
+    words (`_crossed`). A sentence that names its concept later ("Unlike word2vec's local objective, it fits the
+    counts") or names both is not read: which concept its words describe is not clear from where they stand. The
+    sentence quoted is the one that gives its concept most of the other's words."""
     a, b = pair
     about: list[tuple[str, str, set[str]]] = []
     for sentence, bound in zip(sentences, bindings, strict=True):
