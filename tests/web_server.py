@@ -43,7 +43,9 @@ def free_port() -> int:
 
 
 def page_settings(root: Path, **extra: object) -> Settings:
-    extra = {"model_threads": 0, **extra}  # in process, the tests' own model keeps every core
+    # In process, the tests' own model keeps every core. A module's tests share one page and one address, and
+    # send answers faster than any candidate: the per-minute limit (tested in test_hardening) would refuse some.
+    extra = {"model_threads": 0, "answers_per_minute": 1000, **extra}
     return Settings(  # type: ignore[call-arg]
         data_dir=root / "data", bank_dir=small_bank(root), _env_file=None, **extra
     )
