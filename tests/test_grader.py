@@ -309,6 +309,25 @@ def test_a_sentence_about_the_concept_a_contrast_puts_in_the_points_place_is_no_
     assert evidence(start + swapped) != swapped
 
 
+def test_a_sentence_about_the_other_concept_the_question_asks_about_is_no_evidence_for_a_point_naming_one(
+    bank, grader
+) -> None:
+    """Graded as a candidate: with the two sets swapped, "The validation set is … used only once at the very end"
+    covered "The test set is used only once at the end". That point's own contrasts substitute nothing, but the
+    validation point's contrast puts the test set in its place, and the question asks about both."""
+    reference, rubric = of_entry(bank, "validation-set-vs-test-set")
+    point = "The test set is used only once at the end to estimate the final model's performance on unseen data."
+    swapped = "The validation set is locked away and used only once at the very end, to report the final estimate."
+    right = "The test set is locked away and used only once at the very end, to report the final estimate."
+    start = "Both are held out from training. "
+
+    def evidence(answer: str) -> str | None:
+        return next(r.evidence for r in grader.grade(reference, answer, rubric).key_points if r.text == point)
+
+    assert evidence(start + right) == right
+    assert evidence(start + swapped) != swapped
+
+
 def test_a_doubt_the_pair_model_reads_as_a_contrast_is_quoted_as_a_wrong_claim(bank, grader) -> None:
     """The vectors only doubt "the same training data as the SVM" against "fitted on held-out data"; the pair
     model, asked about that one clause, reads it as the contrast, and the answer loses the point and is told."""

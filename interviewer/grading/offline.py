@@ -20,7 +20,7 @@ Figures for each design choice, measured on human-graded data, are in docs/grade
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -399,12 +399,13 @@ class OfflineGrader(Grader):
         wrong = {i for i in creditable if any(m.evidence in spans[i].text for m in found)}
         wrong_texts = {spans[i].text for i in wrong}
         without: dict[int, set[int]] = {}  # key point -> the spans it is matched again without
+        exchanged = substitutions(points, question_stems(reference.question))
         for k, (point, result) in enumerate(zip(points, results, strict=True)):
             if result.evidence is None or result.doubt is not None or credits[k] <= 0:
                 continue
             if result.evidence in wrong_texts:
                 without[k] = wrong
-            elif _substituted(point, result.evidence):
+            elif _substituted(point, result.evidence, exchanged):
                 without[k] = {i for i in creditable if spans[i].text == result.evidence}
         for dropped in {frozenset(spans_out) for spans_out in without.values()}:
             rest = [i for i in creditable if i not in dropped]
@@ -651,19 +652,46 @@ def _swapped_points(
     return wrong
 
 
-def _substituted(point: KeyPoint, evidence: str) -> bool:
+def _substituted(
+    point: KeyPoint, evidence: str, exchanged: Collection[tuple[frozenset[str], frozenset[str]]]
+) -> bool:
     """Whether `evidence` names the concept one of the point's contrasts puts in its place and not the point's own
     ("A linked list keeps everything in one contiguous block" for "An array stores elements contiguously", whose
-    contrast is "A linked list stores elements contiguously"), by stems ("linked lists" for "linked list"). Such a
+    contrast is "A linked list stores elements contiguously"), by stems ("linked lists" for "linked list"); or, by
+    `exchanged` (the entry's `substitutions`), the other of two concepts the question asks about where the point
+    names just one: the validation set's contrast "The test set is used to tune hyperparameters" also keeps "The
+    validation set is used once, at the end" from covering "The test set is used only once at the end". Such a
     sentence is not quoted: it may be right about the other concept."""
-    said = content_stems(evidence)
+    said, named = content_stems(evidence), content_stems(point.text)
+    borrowed = [(own, other) for own, other in exchanged if own <= named and not other <= named]
+    return any(other <= said and not own <= said for own, other in [*_exchanged_by(point), *borrowed])
+
+
+def _exchanged_by(point: KeyPoint) -> Iterator[tuple[frozenset[str], frozenset[str]]]:
+    """The content stems of the point's concept and of the one its substitution contrasts put in its place
+    (`contrasts.substitution`)."""
     for contrast in point.contrasts:
         terms = contrasts.substitution(contrast, point.text)
         if terms is not None:
-            own, other = (content_stems(term) for term in terms)
-            if own and other and other <= said and not own <= said:
-                return True
-    return False
+            own, other = (frozenset(content_stems(term)) for term in terms)
+            if own and other and own != other:
+                yield own, other
+
+
+def substitutions(
+    points: Sequence[KeyPoint], asked: Collection[str]
+) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The pairs of concepts the entry's substitution contrasts exchange (`_exchanged_by`) that the question names
+    both of (`asked`, its content stems), both ways round. Pairs the question does not name are left out: a
+    contrast putting "training" for "validation" in one point is no reason to doubt "cross-validation" elsewhere."""
+    found = [
+        pair
+        for point in points
+        for own, other in _exchanged_by(point)
+        if own | other <= set(asked)
+        for pair in ((own, other), (other, own))
+    ]
+    return list(dict.fromkeys(found))
 
 
 def _in_doubt(result: KeyPointResult, clause: str) -> KeyPointResult:
