@@ -316,8 +316,12 @@ def test_a_sentence_about_the_other_concept_the_question_asks_about_is_no_eviden
     covered "The test set is used only once at the end". That point's own contrasts substitute nothing, but the
     validation point's contrast puts the test set in its place, and the question asks about both."""
     reference, rubric = of_entry(bank, "validation-set-vs-test-set")
-    point = "The test set is used only once at the end to estimate the final model's performance on unseen data."
-    swapped = "The validation set is locked away and used only once at the very end, to report the final estimate."
+    point = (
+        "The test set is used only once at the end to estimate the final model's performance on unseen data."
+    )
+    swapped = (
+        "The validation set is locked away and used only once at the very end, to report the final estimate."
+    )
     right = "The test set is locked away and used only once at the very end, to report the final estimate."
     start = "Both are held out from training. "
 
