@@ -314,3 +314,13 @@ def test_without_denials_an_explicit_negation_or_rather_than_is_still_a_reversal
     point = "Gradient boosting fits each new tree to the residuals of the current ensemble."
     answer = "Gradient boosting fits each new tree to the current predictions rather than the residuals."
     assert find_swap(point, [answer], denials=False) is not None
+
+
+def test_rises_and_falls_are_directions() -> None:
+    """"Only rises" says "never decreases"; read without its direction it was that point negated. And "variance
+    falls" reverses "variance increases" as "variance decreases" does."""
+    never_decreases = "R-squared on training data never decreases when features are added."
+    assert find_swap(never_decreases, ["On training data it only rises as features are added."]) is None
+    increases = "Clustering users into larger randomisation units increases the variance of the estimate."
+    swap = find_swap(increases, ["Larger randomisation units average out noise, so the variance falls."])
+    assert swap is not None and swap.kind == "direction" and swap.said == "falls"

@@ -90,8 +90,15 @@ DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
         ),
     ),
     (
-        frozenset("increase increases increased increasing raise raises raised raising".split()),
-        frozenset("decrease decreases decreased decreasing reduce reduces reduced reducing lowers".split()),
+        # "rises" and "falls" added in the seventeenth session (docs/grader-notes.md): "on training data it only
+        # rises as features are added" was read as "never decreases" negated. "grows" and "shrinks" were left out:
+        # "train on growing fractions of the data" is not a direction of the error.
+        frozenset(
+            "increase increases increased increasing raise raises raised raising rise rises rising rose".split()
+        ),
+        frozenset(
+            "decrease decreases decreased decreasing reduce reduces reduced reducing lowers fall falls falling fell".split()
+        ),
     ),
     (
         frozenset("more higher larger bigger greater wider".split()),
