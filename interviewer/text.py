@@ -95,8 +95,11 @@ def content_stems(text: str) -> set[str]:
     return {stem(t) for t in content_tokens(text)}
 
 
+# "unlike X, Y does Z" sets X aside inside Y's clause ("because, unlike sigmoid or tanh, it doesn't saturate"): cut
+# there, the rest read "sigmoid or tanh, it doesn't saturate". "…, unlike X, which …" still starts a clause.
+_ASIDE = r"(?![^,.;]{1,40},\s+(?!which\b|who\b|that\b|where\b))"
 _CLAUSE_BREAK = re.compile(
-    r";|,?\s+(?:while|whereas|but|unlike|and\s+then)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|does|do)\b)"
+    rf";|,?\s+(?:while|whereas|but|unlike{_ASIDE}|and\s+then)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|does|do)\b)"
 )
 
 

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pytest
 
-from interviewer.text import content_stems, sentence_spans, stem
+from interviewer.text import content_stems, sentence_spans, split_clauses, stem
 
 SPLITS = [
     # Abbreviations and acronyms the old splitter cut after.
@@ -135,3 +135,26 @@ def test_stemming_from_many_threads_at_once_gives_the_same_stems() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: [uncached(w) for w in words * 200], range(8)))
     assert all(result == expected * 200 for result in results)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clauses"),
+    [
+        # "unlike X, Y …" sets X aside inside Y's clause: cut there, it read "sigmoid or tanh, it doesn't saturate".
+        (
+            "ReLU is the default because, unlike sigmoid or tanh, it doesn't saturate for positive values.",
+            ["ReLU is the default because, unlike sigmoid or tanh, it doesn't saturate for positive values."],
+        ),
+        # "…, unlike X, which …" and a closing "unlike X" still start a clause of their own.
+        (
+            "Bagging reduces variance, unlike boosting, which reduces bias.",
+            ["Bagging reduces variance", "boosting, which reduces bias."],
+        ),
+        (
+            "Precision counts false alarms while recall counts misses.",
+            ["Precision counts false alarms", "recall counts misses."],
+        ),
+    ],
+)
+def test_clauses_are_cut_where_a_new_claim_starts(sentence: str, clauses: list[str]) -> None:
+    assert split_clauses(sentence) == clauses
