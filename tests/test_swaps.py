@@ -317,8 +317,8 @@ def test_without_denials_an_explicit_negation_or_rather_than_is_still_a_reversal
 
 
 def test_rises_and_falls_are_directions() -> None:
-    """ "Only rises" says "never decreases"; read without its direction it was that point negated. And "variance
-    falls" reverses "variance increases" as "variance decreases" does."""
+    """A direction word: "only rises" says "never decreases" (read without its direction, it was that point negated),
+    and "the variance falls" reverses "increases the variance" as "decreases" does."""
     never_decreases = "R-squared on training data never decreases when features are added."
     assert find_swap(never_decreases, ["On training data it only rises as features are added."]) is None
     increases = "Clustering users into larger randomisation units increases the variance of the estimate."

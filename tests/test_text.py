@@ -145,7 +145,7 @@ def test_stemming_from_many_threads_at_once_gives_the_same_stems() -> None:
             "ReLU is the default because, unlike sigmoid or tanh, it doesn't saturate for positive values.",
             ["ReLU is the default because, unlike sigmoid or tanh, it doesn't saturate for positive values."],
         ),
-        # "…, unlike X, which …" and a closing "unlike X" still start a clause of their own.
+        # "…, unlike X, which …" still starts a clause of its own, as "while" does.
         (
             "Bagging reduces variance, unlike boosting, which reduces bias.",
             ["Bagging reduces variance", "boosting, which reduces bias."],

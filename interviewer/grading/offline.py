@@ -399,7 +399,7 @@ class OfflineGrader(Grader):
         wrong = {i for i in creditable if any(m.evidence in spans[i].text for m in found)}
         wrong_texts = {spans[i].text for i in wrong}
         without: dict[int, set[int]] = {}  # key point -> the spans it is matched again without
-        exchanged = substitutions(points, question_stems(reference.question))
+        exchanged = _substitutions(points, question_stems(reference.question))
         for k, (point, result) in enumerate(zip(points, results, strict=True)):
             if result.evidence is None or result.doubt is not None or credits[k] <= 0:
                 continue
@@ -658,7 +658,7 @@ def _substituted(
     """Whether `evidence` names the concept one of the point's contrasts puts in its place and not the point's own
     ("A linked list keeps everything in one contiguous block" for "An array stores elements contiguously", whose
     contrast is "A linked list stores elements contiguously"), by stems ("linked lists" for "linked list"); or, by
-    `exchanged` (the entry's `substitutions`), the other of two concepts the question asks about where the point
+    `exchanged` (the entry's `_substitutions`), the other of two concepts the question asks about where the point
     names just one: the validation set's contrast "The test set is used to tune hyperparameters" also keeps "The
     validation set is used once, at the end" from covering "The test set is used only once at the end". Such a
     sentence is not quoted: it may be right about the other concept."""
@@ -678,7 +678,7 @@ def _exchanged_by(point: KeyPoint) -> Iterator[tuple[frozenset[str], frozenset[s
                 yield own, other
 
 
-def substitutions(
+def _substitutions(
     points: Sequence[KeyPoint], asked: Collection[str]
 ) -> list[tuple[frozenset[str], frozenset[str]]]:
     """The pairs of concepts the entry's substitution contrasts exchange (`_exchanged_by`) that the question names
