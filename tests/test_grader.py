@@ -291,45 +291,45 @@ def test_a_sentence_that_says_a_misconceptions_correction_is_not_taken_for_it(ba
     assert wrong in [m.text for m in grader.grade(reference, start + says, rubric).misconceptions]
 
 
+@pytest.mark.parametrize(
+    ("entry_id", "point", "right", "swapped"),
+    [
+        # A swapped answer had "A linked list keeps everything in one contiguous block" covering "An array stores
+        # elements contiguously", whose contrast puts "a linked list" in the array's place.
+        (
+            "linked-list-vs-array",
+            "An array stores elements contiguously, which gives O(1) access by index.",
+            "They differ mainly in how they sit in memory. An array keeps everything in one contiguous block of "
+            "memory, so indexing is O(1).",
+            "They differ mainly in how they sit in memory. A linked list keeps everything in one contiguous block "
+            "of memory, so indexing is O(1).",
+        ),
+        # With the two sets swapped, "The validation set is … used only once at the very end" covered "The test set
+        # is used only once at the end". That point's own contrasts substitute nothing, but the validation point's
+        # contrast puts the test set in its place, and the question asks about both.
+        (
+            "validation-set-vs-test-set",
+            "The test set is used only once at the end to estimate the final model's performance on unseen data.",
+            "Both are held out from training. The test set is locked away and used only once at the very end, to "
+            "report the final estimate.",
+            "Both are held out from training. The validation set is locked away and used only once at the very "
+            "end, to report the final estimate.",
+        ),
+    ],
+)
 def test_a_sentence_about_the_concept_a_contrast_puts_in_the_points_place_is_no_evidence_for_it(
-    bank, grader
+    bank, grader, entry_id: str, point: str, right: str, swapped: str
 ) -> None:
-    """Graded as a candidate: a swapped answer had "A linked list keeps everything in one contiguous block" marked as
-    covering "An array stores elements contiguously", whose contrast puts "a linked list" in the array's place."""
-    reference, rubric = of_entry(bank, "linked-list-vs-array")
-    point = "An array stores elements contiguously, which gives O(1) access by index."
-    swapped = "A linked list keeps everything in one contiguous block of memory, so indexing is O(1)."
-    right = "An array keeps everything in one contiguous block of memory, so indexing is O(1)."
-    start = "They differ mainly in how they sit in memory. "
+    """Graded as a candidate: a sentence naming the concept an entry's contrast puts in the place of the one a point
+    names (for the question's two concepts, any point's contrast) covered that point."""
+    reference, rubric = of_entry(bank, entry_id)
 
     def evidence(answer: str) -> str | None:
         return next(r.evidence for r in grader.grade(reference, answer, rubric).key_points if r.text == point)
 
-    assert evidence(start + right) == right
-    assert evidence(start + swapped) != swapped
-
-
-def test_a_sentence_about_the_other_concept_the_question_asks_about_is_no_evidence_for_a_point_naming_one(
-    bank, grader
-) -> None:
-    """Graded as a candidate: with the two sets swapped, "The validation set is … used only once at the very end"
-    covered "The test set is used only once at the end". That point's own contrasts substitute nothing, but the
-    validation point's contrast puts the test set in its place, and the question asks about both."""
-    reference, rubric = of_entry(bank, "validation-set-vs-test-set")
-    point = (
-        "The test set is used only once at the end to estimate the final model's performance on unseen data."
-    )
-    swapped = (
-        "The validation set is locked away and used only once at the very end, to report the final estimate."
-    )
-    right = "The test set is locked away and used only once at the very end, to report the final estimate."
-    start = "Both are held out from training. "
-
-    def evidence(answer: str) -> str | None:
-        return next(r.evidence for r in grader.grade(reference, answer, rubric).key_points if r.text == point)
-
-    assert evidence(start + right) == right
-    assert evidence(start + swapped) != swapped
+    last = right.split(". ", 1)[1]
+    assert evidence(right) == last
+    assert evidence(swapped) != swapped.split(". ", 1)[1]
 
 
 def test_a_doubt_the_pair_model_reads_as_a_contrast_is_quoted_as_a_wrong_claim(bank, grader) -> None:
