@@ -36,6 +36,8 @@ FILLER = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# "non-separable" is one word, as "nonseparable" is: it names the opposite of "separable", not a use of it.
+_NON = re.compile(r"\b(non)-(?=[^\W\d_])", re.IGNORECASE)
 
 # Within a line, a sentence ends at ., ! or ? (closing quotes or brackets may follow), or at ;, then space.
 _SENTENCE_END = re.compile(r"(?:([.!?])([\"'’”)\]]*)|;)\s+")
@@ -75,7 +77,7 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=16384)
 def _tokens(text: str) -> tuple[str, ...]:
     # Cached: the grader's checks read the same key points and clauses many times over.
-    return tuple(t.lower().replace("’", "'") for t in _TOKEN.findall(text))
+    return tuple(t.lower().replace("’", "'") for t in _TOKEN.findall(_NON.sub(r"\1", text)))
 
 
 def content_tokens(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviewer.grading.offline import OfflineGrader
-from interviewer.grading.swaps import find_swap
+from interviewer.grading.swaps import compared_backwards, find_swap
 from interviewer.models import Reference
 
 L1_SPARSE = "L1 drives some weights to exactly zero, giving sparse models and feature selection."
@@ -324,3 +324,47 @@ def test_rises_and_falls_are_directions() -> None:
     increases = "Clustering users into larger randomisation units increases the variance of the estimate."
     swap = find_swap(increases, ["Larger randomisation units average out noise, so the variance falls."])
     assert swap is not None and swap.kind == "direction" and swap.said == "falls"
+
+
+def test_a_non_prefix_names_the_opposite_rather_than_negating_the_word() -> None:
+    """ "non-separable data" is other data, not "separable" denied: a reference that says the perceptron never
+    converges on it does not state its own point backwards, and a clause that says so of separable data does."""
+    point = "On linearly separable data the perceptron converges in a finite number of updates."
+    assert find_swap(point, ["On non-separable data it never converges and keeps oscillating."]) is None
+    swap = find_swap(point, ["If the data are linearly separable the perceptron may never converge."])
+    assert swap is not None and swap.kind == "negation" and swap.said == "never"
+
+
+@pytest.mark.parametrize(
+    ("claim", "clause"),
+    [
+        ("Spark is always faster than pandas.", "pandas or Polars is faster there."),
+        (
+            "XML is usually several times larger than CSV for the same tabular data.",
+            "CSV is usually the bigger of the two, often several times larger for the same table.",
+        ),
+        (
+            "ROW_NUMBER is used rather than RANK, because RANK keeps every tied row.",
+            "I would use RANK rather than ROW_NUMBER to pick one row per user.",
+        ),
+    ],
+)
+def test_a_comparison_said_of_the_other_thing_is_backwards(claim: str, clause: str) -> None:
+    """The thing compared against made the subject of the same comparative: a swapped answer states a key point
+    backwards this way, and a right one denies a misconception this way."""
+    swap = find_swap(claim, [clause])
+    assert swap is not None and swap.kind == "direction"
+    assert swap.correction(claim) == f"That is the wrong way round: {claim}"
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "Spark is faster than pandas once the data outgrow one machine.",  # the same order
+        "pandas is not faster there.",  # a negation before the comparative
+        "Spark is faster.",  # the second thing not named
+        "On a laptop pandas and Spark are both faster than a Python loop.",  # both named before it
+    ],
+)
+def test_a_comparison_in_its_own_order_or_denied_is_not_backwards(clause: str) -> None:
+    assert compared_backwards("Spark is always faster than pandas.", clause) is None

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pytest
 
-from interviewer.text import content_stems, sentence_spans, split_clauses, stem
+from interviewer.text import content_stems, sentence_spans, split_clauses, stem, tokens
 
 SPLITS = [
     # Abbreviations and acronyms the old splitter cut after.
@@ -158,3 +158,9 @@ def test_stemming_from_many_threads_at_once_gives_the_same_stems() -> None:
 )
 def test_clauses_are_cut_where_a_new_claim_starts(sentence: str, clauses: list[str]) -> None:
     assert split_clauses(sentence) == clauses
+
+
+def test_a_hyphenated_non_prefix_is_one_word_as_it_is_unhyphenated() -> None:
+    assert tokens("Non-linear, non-separable data") == tokens("nonlinear, nonseparable data")
+    assert "linear" not in tokens("a non-linear boundary")
+    assert tokens("non-2 and non 2") == ["non", "2", "and", "non", "2"]  # only a word is joined to it

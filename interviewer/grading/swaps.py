@@ -147,6 +147,14 @@ HALTS = frozenset("at when once after before if early improving changing trainin
 CONCEPT_WORDS = frozenset(w for pair in PAIRED_CONCEPTS for term in pair for w in tokens(term))
 # Pronouns that stand for the subject of an answer's claims.
 PRONOUNS = frozenset("it they this these".split())
+# Words that compare two things ("Spark is faster than pandas", "ROW_NUMBER rather than RANK"): said of the other
+# thing, the claim is reversed.
+COMPARATIVES = frozenset(
+    "faster slower larger smaller bigger higher lower better worse cheaper easier harder longer shorter stronger "
+    "weaker greater fewer simpler safer quicker more less rather".split()
+)
+
+
 # A clause shares at least this many of the key point's own content words before it counts as making the point
 # backwards: fewer, and it may be about something else.
 MIN_SHARED_WORDS = 2
@@ -288,6 +296,9 @@ def _flips(
                 if marks and not _marked(kept, right.__contains__, about):
                     hers = next(w for w in point_words if w in right)
                     flips.append(Swap(clause, marks[0], hers, "direction"))
+    comparative = compared_backwards(point, clause)
+    if comparative:
+        flips.append(Swap(clause, comparative, comparative, "direction"))
     # Only simple statements are read for negation: two negations in one ("not important unless standardised")
     # are beyond a word check.
     point_negations = sum(map(_negation, point_words))
@@ -393,6 +404,27 @@ def _reverses(flips: list[Swap], point: str, clause: str) -> bool:
     if negation and others and not (_governs_a_flip(point) or _governs_a_flip(clause)):
         return others % 2 == 1 or len(negation) % 2 == 1
     return len(flips) % 2 == 1
+
+
+def compared_backwards(claim: str, clause: str) -> str | None:
+    """The comparative ("faster") by which `clause` says of the second thing `claim` compares what the claim says
+    of the first: "pandas or Polars is faster there" against "Spark is always faster than pandas". Read only where
+    the clause names the second thing, not the first, before the same comparative, with no negation before it."""
+    words = _words(claim)
+    for i, word in enumerate(words):
+        than = next((j for j in range(i + 1, min(i + 3, len(words))) if words[j] == "than"), None)
+        if word not in COMPARATIVES or than is None:
+            continue
+        first = next((stem(w) for w in words[:i] if w not in STOPWORDS), None)
+        second = next((stem(w) for w in words[than + 1 :] if w not in STOPWORDS), None)
+        said = _words(clause)
+        if first is None or second is None or word not in said:
+            continue
+        before = said[: said.index(word)]
+        stems = {stem(w) for w in before}
+        if second in stems and first not in stems and not any(map(_negation, before)):
+            return word
+    return None
 
 
 def find_swap(
