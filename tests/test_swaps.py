@@ -368,3 +368,16 @@ def test_a_comparison_said_of_the_other_thing_is_backwards(claim: str, clause: s
 )
 def test_a_comparison_in_its_own_order_or_denied_is_not_backwards(clause: str) -> None:
     assert compared_backwards("Spark is always faster than pandas.", clause) is None
+
+
+def test_a_plain_word_against_its_non_form_is_backwards() -> None:
+    """ "zero" says the opposite of "non-zero"; but "non-separable" names other data than "separable", and a point's
+    "or … non-deterministic" is the case without what came before, which a clause may state the right way."""
+    wrong = "Shapley values give a non-zero contribution to a feature that never changes the output."
+    swap = find_swap(wrong, ["Dummy: a feature that never changes the output gets zero."])
+    assert swap is not None and (swap.said, swap.meant) == ("zero", "nonzero")
+    point = "The ordering needs a unique tie-breaker such as update_id, or tied timestamps make the row non-deterministic."
+    assert (
+        find_swap(point, ["The update_id tie-breaker makes the result deterministic on tied timestamps."])
+        is None
+    )

@@ -296,6 +296,12 @@ def _flips(
                 if marks and not _marked(kept, right.__contains__, about):
                     hers = next(w for w in point_words if w in right)
                     flips.append(Swap(clause, marks[0], hers, "direction"))
+    # "zero" against "non-zero" ("non-" makes one word: `text.tokens`). Not the other way: a clause about
+    # "non-separable data" is often about other data than a point's "separable data". Nor after "or", which makes
+    # what follows the case without what went before ("a tie-breaker, or the row is non-deterministic").
+    opposite = next((w for w in point_words if w.startswith("non") and w[3:] in clause_words), None)
+    if opposite and opposite not in clause_words and "or" not in point_words[: point_words.index(opposite)]:
+        flips.append(Swap(clause, opposite[3:], opposite, "direction"))
     comparative = compared_backwards(point, clause)
     if comparative:
         flips.append(Swap(clause, comparative, comparative, "direction"))
