@@ -381,3 +381,17 @@ def test_a_plain_word_against_its_non_form_is_backwards() -> None:
         find_swap(point, ["The update_id tie-breaker makes the result deterministic on tied timestamps."])
         is None
     )
+
+
+def test_rather_than_agrees_with_a_comparison_against_the_same_thing() -> None:
+    """ "recalibrate rather than retrain" and "recalibrating is cheaper than retraining" both set retraining aside:
+    the "rather" is no negation lost or added. Said of the other thing, the comparison is still backwards."""
+    point = "Recalibrating on recent labelled data is cheaper than retraining when the ranking is intact."
+    assert (
+        find_swap(point, ["If AUC is holding, recalibrate on recent labelled data rather than retrain."])
+        is None
+    )
+    preferred = "Recalibrate on recent labelled data rather than retrain when the ranking is intact."
+    assert find_swap(preferred, ["Recalibrating on recent labelled data is cheaper than retraining."]) is None
+    backwards = find_swap(point, ["Retraining is cheaper than recalibrating on recent labelled data."])
+    assert backwards is not None and backwards.kind == "direction"

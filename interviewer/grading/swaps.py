@@ -155,6 +155,8 @@ COMPARATIVES = frozenset(
 )
 
 
+# Negations that prefer one thing to another ("rather than X", "instead of X").
+PREFERENCES = frozenset({"rather", "instead"})
 # A clause shares at least this many of the key point's own content words before it counts as making the point
 # backwards: fewer, and it may be about something else.
 MIN_SHARED_WORDS = 2
@@ -305,6 +307,11 @@ def _flips(
     comparative = compared_backwards(point, clause)
     if comparative:
         flips.append(Swap(clause, comparative, comparative, "direction"))
+    # "rather than X" against "cheaper than X": both set X aside, so neither is a negation here.
+    if _compares(point_words):
+        clause_words = [w for w in clause_words if w not in PREFERENCES]
+    if _compares(clause_words):
+        point_words = [w for w in point_words if w not in PREFERENCES]
     # Only simple statements are read for negation: two negations in one ("not important unless standardised")
     # are beyond a word check.
     point_negations = sum(map(_negation, point_words))
@@ -326,6 +333,14 @@ def _flips(
         said = clause_negations[0] if clause_negations else ""
         flips.append(Swap(clause, said, "", "negation"))
     return flips
+
+
+def _compares(words: list[str]) -> bool:
+    """Whether `words` compare two things with a comparative and "than" ("cheaper than retraining")."""
+    return any(
+        w == "than" and (COMPARATIVES - PREFERENCES).intersection(words[max(0, i - 2) : i])
+        for i, w in enumerate(words)
+    )
 
 
 def _as_kept(words: list[str], one: frozenset[str], other: frozenset[str]) -> list[str]:
