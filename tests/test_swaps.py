@@ -395,3 +395,19 @@ def test_rather_than_agrees_with_a_comparison_against_the_same_thing() -> None:
     assert find_swap(preferred, ["Recalibrating on recent labelled data is cheaper than retraining."]) is None
     backwards = find_swap(point, ["Retraining is cheaper than recalibrating on recent labelled data."])
     assert backwards is not None and backwards.kind == "direction"
+
+
+def test_a_concept_named_only_to_set_against_is_no_swap() -> None:
+    point = (
+        "Exploding gradients happen when the per-layer factors in backpropagation are larger than one and the "
+        "product grows exponentially."
+    )
+    mirror = (
+        "If those factors typically have norms above one, the product grows exponentially with depth: the mirror "
+        "image of vanishing gradients."
+    )
+    assert find_swap(point, [mirror]) is None
+    swap = find_swap(
+        point, ["Vanishing gradients happen when the per-layer factors in backpropagation are above one."]
+    )
+    assert swap is not None and swap.kind == "concept" and swap.said == "Vanishing"

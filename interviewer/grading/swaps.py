@@ -155,6 +155,10 @@ COMPARATIVES = frozenset(
 )
 
 
+# Words that name a thing only to set another against it ("the mirror image of vanishing gradients"), at most
+# CONTRAST_REACH tokens before it.
+CONTRASTING = frozenset("unlike opposite mirror versus vs opposed contrast contrasted compared".split())
+CONTRAST_REACH = 3
 # Negations that prefer one thing to another ("rather than X", "instead of X").
 PREFERENCES = frozenset({"rather", "instead"})
 # A clause shares at least this many of the key point's own content words before it counts as making the point
@@ -227,6 +231,15 @@ def as_written(term: str, text: str) -> str:
     return found.group(0) if found else term
 
 
+def _set_against(term: str, text: str) -> bool:
+    """Whether `text` names `term` only to set something against it ("the mirror image of vanishing gradients",
+    "unlike bagging"): it is not what the text makes its claim about."""
+    found = _find(term, text)
+    return found is not None and bool(
+        CONTRASTING.intersection(tokens(text[: found.start()])[-CONTRAST_REACH:])
+    )
+
+
 def _governor(term: str, text: str) -> str | None:
     """The stem of the content word just before `term` in `text` ("reduc" in "reduces the bias"), if any."""
     found = _find(term, text)
@@ -278,7 +291,12 @@ def _flips(
     in_point, in_clause = _terms_in(point), _terms_in(clause)
     for a, b in PAIRED_CONCEPTS:
         for meant, said in ((a, b), (b, a)):
-            if meant not in in_point or said not in in_clause or meant in in_clause:
+            if (
+                meant not in in_point
+                or said not in in_clause
+                or meant in in_clause
+                or _set_against(said, clause)
+            ):
                 continue
             if said not in in_point:
                 flips.append(Swap(clause, as_written(said, clause), as_written(meant, point)))
