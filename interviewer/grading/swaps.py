@@ -153,8 +153,6 @@ COMPARATIVES = frozenset(
     "faster slower larger smaller bigger higher lower better worse cheaper easier harder longer shorter stronger "
     "weaker greater fewer simpler safer quicker more less rather".split()
 )
-
-
 # Words that name a thing only to set another against it ("the mirror image of vanishing gradients"), at most
 # CONTRAST_REACH tokens before it.
 CONTRASTING = frozenset("unlike opposite mirror versus vs opposed contrast contrasted compared".split())
@@ -319,7 +317,9 @@ def _flips(
     # "zero" against "non-zero" ("non-" makes one word: `text.tokens`). Not the other way: a clause about
     # "non-separable data" is often about other data than a point's "separable data". Nor after "or", which makes
     # what follows the case without what went before ("a tie-breaker, or the row is non-deterministic").
-    opposite = next((w for w in point_words if w.startswith("non") and w[3:] in clause_words), None)
+    opposite = next(
+        (w for w in point_words if w.startswith("non") and len(w) > 5 and w[3:] in clause_words), None
+    )  # "none" is no "non-" word
     if opposite and opposite not in clause_words and "or" not in point_words[: point_words.index(opposite)]:
         flips.append(Swap(clause, opposite[3:], opposite, "direction"))
     comparative = compared_backwards(point, clause)
@@ -449,14 +449,13 @@ def compared_backwards(claim: str, clause: str) -> str | None:
     """The comparative ("faster") by which `clause` says of the second thing `claim` compares what the claim says
     of the first: "pandas or Polars is faster there" against "Spark is always faster than pandas". Read only where
     the clause names the second thing, not the first, before the same comparative, with no negation before it."""
-    words = _words(claim)
+    words, said = _words(claim), _words(clause)
     for i, word in enumerate(words):
         than = next((j for j in range(i + 1, min(i + 3, len(words))) if words[j] == "than"), None)
         if word not in COMPARATIVES or than is None:
             continue
         first = next((stem(w) for w in words[:i] if w not in STOPWORDS), None)
         second = next((stem(w) for w in words[than + 1 :] if w not in STOPWORDS), None)
-        said = _words(clause)
         if first is None or second is None or word not in said:
             continue
         before = said[: said.index(word)]
