@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from interviewer.text import STOPWORDS, content_stems, split_clauses, stem, tokens
@@ -314,13 +314,8 @@ def _flips(
                 if marks and not _marked(kept, right.__contains__, about):
                     hers = next(w for w in point_words if w in right)
                     flips.append(Swap(clause, marks[0], hers, "direction"))
-    # "zero" against "non-zero" ("non-" makes one word: `text.tokens`). Not the other way: a clause about
-    # "non-separable data" is often about other data than a point's "separable data". Nor after "or", which makes
-    # what follows the case without what went before ("a tie-breaker, or the row is non-deterministic").
-    opposite = next(
-        (w for w in point_words if w.startswith("non") and len(w) > 5 and w[3:] in clause_words), None
-    )  # "none" is no "non-" word
-    if opposite and opposite not in clause_words and "or" not in point_words[: point_words.index(opposite)]:
+    opposite = _non_word_dropped(point_words, clause_words)
+    if opposite:
         flips.append(Swap(clause, opposite[3:], opposite, "direction"))
     comparative = compared_backwards(point, clause)
     if comparative:
@@ -353,12 +348,34 @@ def _flips(
     return flips
 
 
+def _non_word_dropped(point_words: list[str], clause_words: list[str]) -> str | None:
+    """The point's "non-" word ("nonzero") whose plain form the clause says instead ("zero"); "non-" makes one word
+    (`text.tokens`). Not the other way: a clause about "non-separable data" is often about other data than a point's
+    "separable data". Nor after "or", which makes what follows the case without what went before ("a tie-breaker,
+    or the row is non-deterministic")."""
+    # "none" is no "non-" word.
+    i = next(
+        (i for i, w in enumerate(point_words) if w[:3] == "non" and len(w) > 5 and w[3:] in clause_words),
+        None,
+    )
+    if i is None or point_words[i] in clause_words or "or" in point_words[:i]:
+        return None
+    return point_words[i]
+
+
+def _comparisons(words: list[str]) -> Iterator[tuple[int, int]]:
+    """Each comparative of `words` followed by "than" within two tokens ("faster than", "more accurate than"): the
+    two positions."""
+    for i, word in enumerate(words):
+        if word in COMPARATIVES:
+            than = next((j for j in range(i + 1, min(i + 3, len(words))) if words[j] == "than"), None)
+            if than is not None:
+                yield i, than
+
+
 def _compares(words: list[str]) -> bool:
     """Whether `words` compare two things with a comparative and "than" ("cheaper than retraining")."""
-    return any(
-        w == "than" and (COMPARATIVES - PREFERENCES).intersection(words[max(0, i - 2) : i])
-        for i, w in enumerate(words)
-    )
+    return any(words[i] not in PREFERENCES for i, _ in _comparisons(words))
 
 
 def _as_kept(words: list[str], one: frozenset[str], other: frozenset[str]) -> list[str]:
@@ -450,10 +467,8 @@ def compared_backwards(claim: str, clause: str) -> str | None:
     of the first: "pandas or Polars is faster there" against "Spark is always faster than pandas". Read only where
     the clause names the second thing, not the first, before the same comparative, with no negation before it."""
     words, said = _words(claim), _words(clause)
-    for i, word in enumerate(words):
-        than = next((j for j in range(i + 1, min(i + 3, len(words))) if words[j] == "than"), None)
-        if word not in COMPARATIVES or than is None:
-            continue
+    for i, than in _comparisons(words):
+        word = words[i]
         first = next((stem(w) for w in words[:i] if w not in STOPWORDS), None)
         second = next((stem(w) for w in words[than + 1 :] if w not in STOPWORDS), None)
         if first is None or second is None or word not in said:
