@@ -155,6 +155,21 @@ def test_a_partial_answer_is_told_why_its_accuracy_is_counted_in_part(bank, grad
     )
 
 
+def test_a_vague_answer_earns_nothing_for_written_points_it_only_brushes(bank, grader) -> None:
+    """On-topic words reach a recall of about 0.3 on a written key point the answer does not make; that earns no
+    credit (`OfflineThresholds.written_credit_floor`), where the floor for drafted points gave it a share."""
+    reference, rubric = of_entry(bank, "covariance-and-its-uses")
+    vague = (
+        "Covariance is a statistics idea about two variables and how they relate. It shows up a lot in data "
+        "science and machine learning, for example in many algorithms."
+    )
+    grade = grader.grade(reference, vague, rubric)
+    assert all(0.2 < k.similarity < 0.35 for k in grade.key_points), grade.key_points
+    completeness = next(c for c in grade.criteria if c.id == "completeness")
+    assert completeness.score <= 0.5  # 2.2 with the drafted points' floor
+    assert grade.score == 0  # 1.1 with it
+
+
 @pytest.mark.parametrize(
     ("answer", "flag"),
     [

@@ -295,12 +295,13 @@ def test_the_issues_example_one_vague_sentence_quoted_for_every_point(bank, embe
     assert unchecked.grade(reference, answer, rubric).score <= INJECTION_CAP
     grade = grader.grade(reference, vague, rubric)
     # The issue's 6.1, capped at offline + 3: 4.3 since the steeper coverage gate lowered the offline grade it is
-    # capped by (docs/grader-notes.md, "Issue 11, seventh session"), 3.5 since topic demoting (thirteenth session).
+    # capped by (docs/grader-notes.md, "Issue 11, seventh session"), 3.5 since topic demoting (thirteenth session),
+    # 3.0 since the written key points' credit floor left the offline grade at 0 (nineteenth session).
     before = unchecked.grade(reference, vague, rubric)
     print(f"\nthe vague sentence alone: {before.score} without the quote check, {grade.score} with it")
 
     assert grade.grader == "llm"
-    assert before.score > 3 and grade.score < 1.5
+    assert before.score >= 3 and grade.score < 1.5
     assert sum(k.status != "missing" for k in grade.key_points) <= 1
     assert "unsupported_evidence" in grade.flags
     assert "not made by the words it quoted" in grade.feedback.summary

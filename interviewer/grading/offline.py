@@ -97,6 +97,15 @@ class OfflineThresholds:
     # (docs/grader-notes.md, "Issue 11, thirteenth session").
     credit_floor: float = 0.15  # recall below this earns no credit
     credit_full: float = 0.65  # recall at or above this earns full credit
+    # The same for written key points (a bank entry's, an imported bank's); the two above stay for key points drafted
+    # from a reference's sentences, as in Mohler and SciEntsBank. Chosen on evals/ dev, 1,337 answers
+    # (docs/grader-notes.md, "Issue 11, nineteenth session"): a vague answer reaches a median recall of 0.28 on
+    # the points it does not make, and 0.15 gave it a third of their credit. Floor / full 0.15 / 0.65, 0.25 / 0.65,
+    # 0.30 / 0.60, 0.30 / 0.65, 0.35 / 0.60 gave rho 0.609 / 0.619 / 0.620 / 0.622 / 0.621, wrong, swapped and
+    # misconception answers <= 3 59% / 71% / 72% / 76% / 77%, excellent >= 8 86% / 82% / 84% / 80% / 82%;
+    # applied to drafted points too, 0.30 / 0.65 took Mohler dev r from 0.635 to 0.608.
+    written_credit_floor: float = 0.30
+    written_credit_full: float = 0.60
     # 0.10 / 0.15 / 0.25 gave the same Mohler r ("Tried and dropped").
     off_topic: float = 0.20  # best relevance of the whole answer below this: off-topic
     # 0.20 / 0.25 / 0.35 were within noise on Mohler ("Tried and dropped").
@@ -377,7 +386,7 @@ class OfflineGrader(Grader):
                     probe=point.probe,
                 )
             )
-            credits.append(self._credit(match.recall))
+            credits.append(self._credit(match.recall, written=bool(reference.key_points)))
         return results, credits
 
     def _uncredit_wrong_claims(
@@ -526,10 +535,15 @@ class OfflineGrader(Grader):
             return "partial"
         return "missing"
 
-    def _credit(self, sim: float) -> float:
-        return float(
-            np.clip((sim - self.t.credit_floor) / (self.t.credit_full - self.t.credit_floor), 0.0, 1.0)
+    def _credit(self, sim: float, written: bool) -> float:
+        """The credit (0-1) of a key point matched with word recall `sim`; `written`: the entry's own key points,
+        not ones drafted from its reference's sentences."""
+        floor, full = (
+            (self.t.written_credit_floor, self.t.written_credit_full)
+            if written
+            else (self.t.credit_floor, self.t.credit_full)
         )
+        return float(np.clip((sim - floor) / (full - floor), 0.0, 1.0))
 
 
 def _signals(
