@@ -119,6 +119,19 @@ def test_the_two_phrases_a_contrast_exchanges_in_its_point_are_a_pair() -> None:
     assert contrast_pairs(points) == {("glove", "word2vec")}
 
 
+def test_a_contrast_worded_differently_around_the_two_terms_still_names_the_pair() -> None:
+    point = "A GAN has a generator that maps random noise to samples and a discriminator that tells real from fake."
+    contrast = (
+        "In a GAN the discriminator maps random noise to samples and the generator tells real from fake."
+    )
+    assert exchanged_terms(point, contrast) == ("discriminator", "generator")
+    # Another content word changed as well: not only an exchange.
+    assert exchanged_terms(point, contrast.replace("random", "Gaussian")) is None
+    swapped = "The discriminator turns random noise into fake images and the generator decides what is real or fake."
+    swap = find_exchange(point, [swapped], pairs=contrast_pairs([KeyPoint(text=point, contrasts=[contrast])]))
+    assert swap is not None and swap.clause == swapped
+
+
 def test_a_pair_from_the_bank_is_read_beside_the_built_in_ones() -> None:
     # From evals/ dev (fresh-i, written blind): a swapped answer scored 9.5 with this sentence in it.
     point = "AUC is the probability that a random positive scores above a random negative, with ties counting one half."

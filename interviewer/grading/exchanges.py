@@ -143,10 +143,13 @@ def exchanged_terms(point: str, contrast: str) -> tuple[str, str] | None:
     """The two phrases `contrast` exchanges in `point`, if it is `point` with just those two exchanged ("Precision
     is TP / (TP + FP) …" against "Recall is TP / (TP + FP) …" is not; "L1 gives sparse weights and L2 small ones"
     against "L2 gives sparse weights and L1 small ones" gives ("l1", "l2")). Each phrase is at most
-    `MAX_TERM_WORDS` words and holds a content word."""
+    `MAX_TERM_WORDS` words and holds a content word. A contrast worded a little differently around the two still
+    exchanges them when its content words are the point's with just those two in each other's place ("A GAN has
+    a generator that maps noise to samples and a discriminator that tells …" against "In a GAN the discriminator
+    maps noise to samples and the generator tells …")."""
     p, c = tokens(point), tokens(contrast)
     if len(p) != len(c) or p == c:
-        return None
+        return _exchanged_words(p, c)
     differ = [i for i in range(len(p)) if p[i] != c[i]]
     start, end = differ[0], differ[-1] + 1
     for first in range(1, MAX_TERM_WORDS + 1):
@@ -158,7 +161,22 @@ def exchanged_terms(point: str, contrast: str) -> tuple[str, str] | None:
                 terms = (" ".join(one), " ".join(other))
                 if all(any(w not in STOPWORDS and len(w) > 1 for w in tokens(t)) for t in terms):
                     return (min(terms), max(terms))
-    return None
+    return _exchanged_words(p, c)
+
+
+def _exchanged_words(point: list[str], contrast: list[str]) -> tuple[str, str] | None:
+    """The two content words `contrast` puts in each other's place in `point`, when that is all it changes of
+    their content words (`exchanged_terms`)."""
+    p, c = ([w for w in words if w not in STOPWORDS and len(w) > 1] for words in (point, contrast))
+    if len(p) != len(c):
+        return None
+    differ = [i for i in range(len(p)) if p[i] != c[i]]
+    if len(differ) != 2:
+        return None
+    first, second = differ
+    if (p[first], p[second]) != (c[second], c[first]):
+        return None
+    return (min(p[first], p[second]), max(p[first], p[second]))
 
 
 def contrast_pairs(points: Iterable[KeyPoint]) -> frozenset[tuple[str, str]]:
