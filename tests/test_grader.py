@@ -166,7 +166,7 @@ def test_a_vague_answer_earns_nothing_for_written_points_it_only_brushes(bank, g
     grade = grader.grade(reference, vague, rubric)
     assert all(0.2 < k.similarity < 0.35 for k in grade.key_points), grade.key_points
     completeness = next(c for c in grade.criteria if c.id == "completeness")
-    assert completeness.score <= 0.5  # 2.2 with the drafted points' floor
+    assert completeness.score <= 0.5  # 2.3 with the drafted points' floor
     assert grade.score == 0  # 1.1 with it
 
 

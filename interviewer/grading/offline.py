@@ -100,7 +100,7 @@ class OfflineThresholds:
     # The same for written key points (a bank entry's, an imported bank's); the two above stay for key points drafted
     # from a reference's sentences, as in Mohler and SciEntsBank. Chosen on evals/ dev, 1,337 answers
     # (docs/grader-notes.md, "Issue 11, nineteenth session"): a vague answer reaches a median recall of 0.28 on
-    # the points it does not make, and 0.15 gave it a third of their credit. Floor / full 0.15 / 0.65, 0.25 / 0.65,
+    # the points it does not make, and 0.15 gave it a quarter of their credit. Floor / full 0.15 / 0.65, 0.25 / 0.65,
     # 0.30 / 0.60, 0.30 / 0.65, 0.35 / 0.60 gave rho 0.609 / 0.619 / 0.620 / 0.622 / 0.621, wrong, swapped and
     # misconception answers <= 3 59% / 71% / 72% / 76% / 77%, excellent >= 8 86% / 82% / 84% / 80% / 82%;
     # applied to drafted points too, 0.30 / 0.65 took Mohler dev r from 0.635 to 0.608.
