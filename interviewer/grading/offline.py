@@ -386,7 +386,7 @@ class OfflineGrader(Grader):
                     probe=point.probe,
                 )
             )
-            credits.append(self._credit(match.recall, written=bool(reference.key_points)))
+            credits.append(self._credit(match.recall, drafted=not reference.key_points))
         return results, credits
 
     def _uncredit_wrong_claims(
@@ -535,13 +535,13 @@ class OfflineGrader(Grader):
             return "partial"
         return "missing"
 
-    def _credit(self, sim: float, written: bool) -> float:
-        """The credit (0-1) of a key point matched with word recall `sim`; `written`: the entry's own key points,
-        not ones drafted from its reference's sentences."""
+    def _credit(self, sim: float, drafted: bool) -> float:
+        """The credit (0-1) of a key point matched with word recall `sim`; `drafted`: the key points were drafted
+        from the reference's sentences, not written (`scoring.coverage_gate` draws the same line)."""
         floor, full = (
-            (self.t.written_credit_floor, self.t.written_credit_full)
-            if written
-            else (self.t.credit_floor, self.t.credit_full)
+            (self.t.credit_floor, self.t.credit_full)
+            if drafted
+            else (self.t.written_credit_floor, self.t.written_credit_full)
         )
         return float(np.clip((sim - floor) / (full - floor), 0.0, 1.0))
 
